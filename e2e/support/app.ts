@@ -1,0 +1,41 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { createCore, type Core } from '../../electron/main/core/core';
+import { nodeCoreDeps } from '../../electron/main/core/node-deps';
+import { createDispatcher } from '../../electron/main/ipc/dispatcher';
+import { startBrowserHost, type BrowserHost } from '../../electron/host/host';
+
+const DIST = path.resolve(import.meta.dirname, '../../dist');
+
+export interface RunningApp {
+  readonly core: Core;
+  readonly host: BrowserHost;
+  close(): Promise<void>;
+}
+
+/** The real main-process core behind the browser host, serving the built renderer. */
+export async function startApp(): Promise<RunningApp> {
+  const rendererDir = path.join(DIST, 'renderer');
+  const bridgeFile = path.join(DIST, 'host', 'bridge.js');
+  for (const f of [path.join(rendererDir, 'index.html'), bridgeFile]) {
+    await access(f).catch(() => {
+      throw new Error(`${path.relative(process.cwd(), f)} is missing: run \`npm run build\` first (npm test does)`);
+    });
+  }
+  const core = createCore(nodeCoreDeps('browser-host'));
+  const errors: string[] = [];
+  const host = await startBrowserHost({
+    rendererDir,
+    bridgeFile,
+    dispatcher: createDispatcher({ handlers: core.handlers, log: { error: (m) => errors.push(m) } }),
+    events: core.events,
+  });
+  return {
+    core,
+    host,
+    close: async () => {
+      await host.close();
+      await core.dispose();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { AppInfo } from '../../../shared/ipc';
+import type { CommandHandlers } from '../ipc/handlers';
+import { createEventHub, type EventHub } from '../ipc/events';
+
+/**
+ * Everything the core needs from its host, passed in explicitly so the same core runs inside
+ * Electron, the browser host (tests, development) and the CLI.
+ */
+export interface CoreDeps {
+  readonly runtime: AppInfo['runtime'];
+  readonly version: string;
+  readonly platform: string;
+  readonly engineVersions: Readonly<Record<string, string>>;
+  readonly now: () => Date;
+  readonly validateEvents: boolean;
+}
+
+export interface Core {
+  readonly handlers: CommandHandlers;
+  readonly events: EventHub;
+  dispose(): Promise<void>;
+}
+
+/** The main-process core: no UI, no Electron import; the shells wire it to a transport. */
+export function createCore(deps: CoreDeps): Core {
+  const events = createEventHub({ validate: deps.validateEvents });
+  const handlers: CommandHandlers = {
+    getAppInfo: () => ({
+      name: 'Bastion',
+      version: deps.version,
+      runtime: deps.runtime,
+      platform: deps.platform,
+      versions: { ...deps.engineVersions },
+    }),
+    ping: ({ nonce }) => {
+      const receivedAt = deps.now().toISOString();
+      events.emit('didReceivePing', { nonce, receivedAt });
+      return { nonce, runtime: deps.runtime, receivedAt };
+    },
+  };
+  return {
+    handlers,
+    events,
+    dispose: async () => {},
+  };
+}

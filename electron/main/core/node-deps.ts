@@ -1,0 +1,19 @@
+import type { CoreDeps } from './core';
+import { BASTION_VERSION } from './version';
+
+/** CoreDeps for any Node-based host (Electron main, browser host, CLI). */
+export function nodeCoreDeps(runtime: CoreDeps['runtime'], extra?: Partial<CoreDeps>): CoreDeps {
+  const engineVersions: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.versions)) {
+    if (typeof v === 'string' && ['node', 'v8', 'electron', 'chrome', 'openssl', 'uv'].includes(k)) engineVersions[k] = v;
+  }
+  return {
+    runtime,
+    version: BASTION_VERSION,
+    platform: `${process.platform}-${process.arch}`,
+    engineVersions,
+    now: () => new Date(),
+    validateEvents: runtime !== 'electron',
+    ...extra,
+  };
+}

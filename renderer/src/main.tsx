@@ -1,0 +1,15 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { getBastion } from './ipc/bastion';
+import { bootstrap } from './state/bootstrap';
+import { App } from './ui/App';
+import './ui/app.css';
+
+const rootEl = document.getElementById('root');
+if (!rootEl) throw new Error('#root missing from index.html');
+bootstrap(getBastion());
+createRoot(rootEl).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Bundles the Electron main process, the sandboxed preload, and the (dev/test-only) browser
+// host with its in-page bridge. Vite builds the renderer separately (renderer/vite.config.ts).
+import { build } from 'esbuild';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
+/** @type {import('esbuild').BuildOptions} */
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  sourcemap: true,
+  logLevel: 'warning',
+  define: { __BASTION_VERSION__: JSON.stringify(pkg.version) },
+};
+// Native addons and Electron itself are never bundled: they are loaded at run time
+// (unpacked from the asar archive in the packaged app).
+const nodeExternal = ['electron', 'pkcs11js', '*.node', 'bufferutil', 'utf-8-validate'];
+
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: ['electron/main/app/main.ts'],
+    outfile: 'dist/electron/main.cjs',
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: nodeExternal,
+  }),
+  build({
+    ...common,
+    entryPoints: ['electron/preload/preload.ts'],
+    outfile: 'dist/electron/preload.cjs',
+    // A sandboxed preload may require only 'electron' (and a few polyfilled modules).
+    platform: 'node',
+    target: 'chrome130',
+    format: 'cjs',
+    external: ['electron'],
+  }),
+  build({
+    ...common,
+    entryPoints: ['electron/host/main.ts'],
+    outfile: 'dist/host/host.mjs',
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    external: nodeExternal,
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  }),
+  build({
+    ...common,
+    entryPoints: ['electron/host/web/bridge.ts'],
+    outfile: 'dist/host/bridge.js',
+    platform: 'browser',
+    target: 'chrome120',
+    format: 'iife',
+  }),
+]);
+console.log('built dist/electron/{main,preload}.cjs and dist/host/{host.mjs,bridge.js}');

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { commandChannel, commandNames, commandSchemas, eventChannel, eventNames, eventSchemas } from './index';
+
+describe('IPC contract', () => {
+  it('every command name has a schema and every schema a name', () => {
+    expect(Object.keys(commandSchemas).sort()).toEqual([...commandNames].sort());
+    expect(Object.keys(eventSchemas).sort()).toEqual([...eventNames].sort());
+  });
+
+  it('channel names are unique across commands and events', () => {
+    const channels = [...commandNames.map(commandChannel), ...eventNames.map(eventChannel)];
+    expect(new Set(channels).size).toBe(channels.length);
+  });
+
+  it('events are named for what happened (didX / willX)', () => {
+    for (const name of eventNames) expect(name).toMatch(/^(did|will)[A-Z]/);
+  });
+
+  it('command inputs are strict: unknown keys are refused', () => {
+    expect(commandSchemas.ping.input.safeParse({ nonce: 'a', extra: 1 }).success).toBe(false);
+    expect(commandSchemas.getAppInfo.input.safeParse({ sneaky: true }).success).toBe(false);
+  });
+});

@@ -1,0 +1,3 @@
+export * from './names';
+export * from './result';
+export * from './contract';
