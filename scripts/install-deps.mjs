@@ -26,6 +26,8 @@ export const TEST_DEB_PACKAGES = Object.freeze([
   'opensc',
   'gnutls-bin',
   'libgnutls28-dev',
+  // node-gyp finds GnuTLS through pkg-config (native/gnutls/binding.gyp); libgnutls28-dev does not pull it in.
+  'pkgconf',
   'p11-kit',
   'chromium',
   'go-sendxmpp',

@@ -10,7 +10,7 @@ import { ensureDebPackages } from './install-deps.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Runtime and build needs of the app itself (the test-only servers are not installed here). */
-export const APP_DEB_PACKAGES = ['libgnutls28-dev', 'p11-kit', 'opensc', 'pcscd', 'python3', 'make', 'g++', 'pkg-config'];
+export const APP_DEB_PACKAGES = ['libgnutls28-dev', 'p11-kit', 'opensc', 'pcscd', 'python3', 'make', 'g++', 'pkgconf'];
 
 /** @param {string} cmd @param {string[]} args @param {Record<string, string>} [env] */
 function run(cmd, args, env = {}) {

@@ -1,0 +1,191 @@
+// Loads the GnuTLS N-API addon (native/gnutls) and types its raw surface. Nothing here knows
+// about sockets or policy: engine.ts and channel.ts build on these types.
+//
+// The addon is found, in order: an explicit path (loadGnuTls({ addonPath })), the
+// BASTION_GNUTLS_ADDON environment variable, then `native/gnutls/build/Release/bastion_gnutls.node`
+// searched upwards from this module's directory (source tree: electron/main/tls; bundle:
+// dist/electron), from the entry script's directory and from the working directory, and in
+// a packaged app under `<resources>/app.asar.unpacked/...` or `<resources>/native/`.
+// Paths inside an asar archive are rewritten to app.asar.unpacked: dlopen needs a real file.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const ADDON_FILE = 'bastion_gnutls.node';
+export const ADDON_RELATIVE = path.join('native', 'gnutls', 'build', 'Release', ADDON_FILE);
+
+/** Names the native signer understands (native/gnutls/src/signer.c). */
+export type SignAlgorithm =
+  | 'RSA-PSS-RSAE-SHA256'
+  | 'RSA-PSS-RSAE-SHA384'
+  | 'RSA-PSS-RSAE-SHA512'
+  | 'RSA-PKCS1-SHA256'
+  | 'RSA-PKCS1-SHA384'
+  | 'RSA-PKCS1-SHA512'
+  | 'ECDSA-SECP256R1-SHA256'
+  | 'ECDSA-SECP384R1-SHA384';
+
+export interface NativeClientCert {
+  chainDer: Buffer[];
+  keyType: 'rsa' | 'ec';
+  bits: number;
+  signAlgos: SignAlgorithm[];
+}
+
+export interface NativeSessionOptions {
+  serverName?: string;
+  trustPem: string;
+  priority: string;
+  requestOcsp: boolean;
+  minRsaBits: number;
+  minEcBits: number;
+  onWrite: (ciphertext: Buffer) => void;
+  clientCert?: NativeClientCert;
+  /** data: the hash (PSS, ECDSA) or DigestInfo (PKCS#1 v1.5); returns the signature (ECDSA: DER). */
+  sign?: (algo: SignAlgorithm, data: Buffer) => Buffer;
+  /** Called inside the handshake after the chain verified; null accepts, a string rejects. */
+  checkPeer?: (chainDer: Buffer[]) => string | null;
+}
+
+export interface NativeInfo {
+  state: 'handshaking' | 'open' | 'closed' | 'failed';
+  version?: string;
+  cipherSuite?: string | null;
+  cipher?: string | null;
+  kx?: string | null;
+  mac?: string | null;
+  group?: string | null;
+  description?: string | null;
+  sessionResumed?: boolean;
+  extendedMasterSecret?: boolean;
+  safeRenegotiation?: boolean;
+  channelBinding?: { tlsExporter?: Buffer; tlsUnique?: Buffer };
+  peerChainDer: Buffer[];
+  peerKey?: { type: string; bits: number };
+  verified: boolean;
+  verifyStatus: number;
+  verifyReasons: string[];
+  verifyText?: string;
+  peerRejectReason?: string;
+  ocspStapledDer?: Buffer;
+  clientCertRequested: boolean;
+  clientCertSent: boolean;
+  signatures: number;
+  clientSignAlgorithm?: SignAlgorithm;
+}
+
+export interface NativeSession {
+  feed(ciphertext: Uint8Array): void;
+  feedEof(): void;
+  handshake(): 'again' | 'done';
+  write(plaintext: Uint8Array): void;
+  read(): Buffer | null;
+  bye(): void;
+  info(): NativeInfo;
+  isPeerClosed(): boolean;
+  destroy(): void;
+}
+
+/** What the addon attaches to the errors it throws. */
+export interface NativeTlsError extends Error {
+  code?: string;
+  gnutlsCode?: number;
+  alert?: string;
+  verifyStatus?: number;
+  verifyReasons?: string[];
+  peerRejectReason?: string;
+  cause?: unknown;
+}
+
+export interface PriorityDescription {
+  suites: { name: string; id: string; kx: string; cipher: string; mac: string; minVersion: string }[];
+  protocols: string[];
+  signatures: string[];
+  groups: string[];
+  kx: string[];
+  ciphers: string[];
+  macs: string[];
+}
+
+export interface GnuTlsAddon {
+  createSession(options: NativeSessionOptions): NativeSession;
+  describePriority(priority: string): PriorityDescription;
+  readonly gnutlsVersion: string;
+  readonly signAlgorithms: readonly SignAlgorithm[];
+}
+
+export interface AddonLocation {
+  /** Use exactly this file. */
+  addonPath?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Electron's process.resourcesPath in a packaged app. */
+  resourcesPath?: string;
+  /** Directories to search upwards from (default: this module's dir, the entry script's dir, cwd). */
+  searchFrom?: readonly string[];
+  exists?: (file: string) => boolean;
+}
+
+/** Rewrites a path inside an asar archive to its unpacked twin. */
+export function unpackedPath(p: string): string {
+  return p.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
+}
+
+function defaultSearchDirs(): string[] {
+  const dirs: string[] = [];
+  // CommonJS bundle (dist/electron/main.cjs): __dirname is defined; ESM has no such binding.
+  if (typeof __dirname === 'string') dirs.push(__dirname);
+  const entry = process.argv[1];
+  if (entry) dirs.push(path.dirname(path.resolve(entry)));
+  dirs.push(process.cwd());
+  return dirs;
+}
+
+/** Every place the addon may be, best first (exists or not). */
+export function addonCandidates(loc: AddonLocation = {}): string[] {
+  const env = loc.env ?? process.env;
+  const out: string[] = [];
+  if (loc.addonPath) return [path.resolve(loc.addonPath)];
+  const fromEnv = env.BASTION_GNUTLS_ADDON;
+  if (fromEnv) out.push(path.resolve(fromEnv));
+  const resources = loc.resourcesPath ?? (process as { resourcesPath?: string }).resourcesPath;
+  if (resources) {
+    out.push(path.join(resources, 'app.asar.unpacked', ADDON_RELATIVE));
+    out.push(path.join(resources, 'native', ADDON_FILE));
+  }
+  for (const start of loc.searchFrom ?? defaultSearchDirs()) {
+    let dir = path.resolve(start);
+    for (let up = 0; up < 5; up++) {
+      out.push(unpackedPath(path.join(dir, ADDON_RELATIVE)));
+      const parent = path.dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+  }
+  return [...new Set(out)];
+}
+
+export function resolveAddonPath(loc: AddonLocation = {}): string {
+  const exists = loc.exists ?? ((f: string) => fs.existsSync(f));
+  const candidates = addonCandidates(loc);
+  const found = candidates.find((c) => exists(c));
+  if (!found) {
+    throw new Error(
+      `GnuTLS addon ${ADDON_FILE} not found (build it: cd native/gnutls && node-gyp rebuild). Looked in:\n  ${candidates.join('\n  ')}`,
+    );
+  }
+  return found;
+}
+
+const loaded = new Map<string, GnuTlsAddon>();
+
+/** Loads (once per path) and returns the addon. Throws with the searched paths if it is missing. */
+export function loadGnuTls(loc: AddonLocation = {}): GnuTlsAddon {
+  const file = resolveAddonPath(loc);
+  const cached = loaded.get(file);
+  if (cached) return cached;
+  const mod: { exports: unknown } = { exports: {} };
+  process.dlopen(mod, file);
+  const addon = mod.exports as GnuTlsAddon;
+  if (typeof addon.createSession !== 'function') throw new Error(`${file} is not the Bastion GnuTLS addon`);
+  loaded.set(file, addon);
+  return addon;
+}

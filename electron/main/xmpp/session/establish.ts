@@ -1,0 +1,235 @@
+/**
+ * Session initiation, UCR 2008 §5.7.5.3 in order: fresh DNS [UCR-S4], TCP to port 5222 of the
+ * home server only [UCR-S1, UCR-S2], STARTTLS attempted before anything else whether offered or
+ * not [UCR-T1, RFC 7590 §3.1], TLS through the GnuTLS engine with the configured anchors and the
+ * RFC 6125 name check [UCR-T4, UCR-A3], SASL immediately after [UCR-A1], then resource binding.
+ * Any failure terminates the session at once and is reported [UCR-T3, UCR-A2]. Nothing but the
+ * stream header and `<starttls/>` ever crosses the wire before TLS [IMPP-P3].
+ */
+import { randomBytes } from 'node:crypto';
+import type { Element } from '@xmpp/xml';
+import { escapeXML } from '@xmpp/xml';
+import { parseAccountJid, parseFullJid, type BareJid, type FullJid } from '../../../../shared/xmpp/jid';
+import type { SecurityReport, SessionStage } from '../../../../shared/security/report';
+import { resolveHomeServer, ResolutionFailure, type DnsPort } from '../../net/dns';
+import { connectFirst, ConnectFailure } from '../../net/tcp';
+import { matchServerIdentity, type NameMatch } from '../../pki/server-identity';
+import { createTlsClient, TlsFailure, type ClientIdentity, type TlsChannel } from '../../tls/engine';
+import type { GnuTlsAddon } from '../../tls/addon';
+import { selectMechanism } from '../sasl/select';
+import { socketPipe, tlsPipe } from '../stream/pipe';
+import { createXmlStream, NS_STREAM, StreamClosed, streamHeader, type XmlStream } from '../stream/xml-stream';
+import { findAnchor, summarise } from './certificates';
+import { SessionFailure } from './failure';
+import type { SessionPolicy } from './policy';
+import { NS_SASL, runSasl } from './sasl-exchange';
+
+const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+const NS_BIND = 'urn:ietf:params:xml:ns:xmpp-bind';
+const NS_SESSION = 'urn:ietf:params:xml:ns:xmpp-session';
+const NS_SASL_CB = 'urn:xmpp:sasl-cb:0';
+
+export type SessionAuth =
+  | { readonly kind: 'password'; readonly password: string }
+  | { readonly kind: 'certificate'; readonly identity: ClientIdentity };
+
+export interface EstablishOptions {
+  readonly account: string;
+  readonly auth: SessionAuth;
+  readonly trustAnchorsPem: string;
+  readonly policy: SessionPolicy;
+  readonly resource?: string;
+  /** Injected in tests; default: a fresh c-ares resolver on policy.dnsServers. */
+  readonly dns?: DnsPort;
+  readonly tlsAddon?: GnuTlsAddon;
+  readonly now?: () => Date;
+}
+
+export interface EstablishedSession {
+  readonly jid: FullJid;
+  readonly account: BareJid;
+  readonly stream: XmlStream;
+  readonly tls: TlsChannel;
+  readonly report: SecurityReport;
+  /** The post-authentication stream features (SM, CSI, carbons are negotiated from these). */
+  readonly features: Element;
+}
+
+type MutableReport = { -readonly [K in keyof SecurityReport]: SecurityReport[K] } & { notes: string[] };
+
+function mechanismsOf(features: Element): string[] {
+  return (features.getChild('mechanisms', NS_SASL)?.getChildren('mechanism') ?? []).map((m) => m.getText().trim());
+}
+
+export async function establishSession(opts: EstablishOptions): Promise<EstablishedSession> {
+  const now = opts.now ?? (() => new Date());
+  const { policy } = opts;
+  const report: MutableReport = { account: opts.account, startedAt: now().toISOString(), outcome: 'failed', notes: [] };
+  let destroy: () => void = () => {};
+
+  const fail = (stage: SessionStage, message: string, cause?: unknown): never => {
+    destroy();
+    report.failure = { stage, message };
+    report.finishedAt = now().toISOString();
+    throw new SessionFailure(stage, message, { ...report }, { cause });
+  };
+  const next = async (stage: SessionStage, s: XmlStream): Promise<Element> => {
+    try {
+      return await s.next(policy.stepTimeoutMs);
+    } catch (e: unknown) {
+      return fail(stage, e instanceof StreamClosed ? e.message : String(e), e);
+    }
+  };
+
+  // Policy: the account's own domain is the only server we will contact [UCR-S1, UCR-N1].
+  const acct = parseAccountJid(opts.account);
+  if (!acct.ok) return fail('policy', `invalid account JID: ${acct.reason}`);
+  report.account = acct.jid;
+  const { domain } = acct;
+  if (policy.allowedDomains && !policy.allowedDomains.map((d) => d.toLowerCase()).includes(domain)) {
+    return fail('policy', `policy does not allow the domain ${domain}`);
+  }
+
+  // DNS, fresh for this initiation [UCR-S4].
+  let resolution;
+  try {
+    resolution = await resolveHomeServer(domain, { ...(opts.dns ? { dns: opts.dns } : {}), servers: policy.dnsServers, ucrMode: policy.ucrMode });
+  } catch (e: unknown) {
+    if (e instanceof ResolutionFailure) report.dns = { servers: policy.dnsServers.length ? policy.dnsServers : 'system', queries: e.resolution.queries, skipped: e.resolution.skipped };
+    return fail('dns', e instanceof Error ? e.message : String(e), e);
+  }
+  report.dns = { servers: policy.dnsServers.length ? policy.dnsServers : 'system', queries: resolution.queries, skipped: resolution.skipped };
+  for (const s of resolution.skipped) report.notes.push(`SRV target ${s.target}:${s.port} not used: ${s.reason}`);
+
+  // TCP [UCR-S2, UCR-S3].
+  let connected;
+  try {
+    connected = await connectFirst(resolution.candidates, { timeoutMs: policy.connectTimeoutMs });
+  } catch (e: unknown) {
+    if (e instanceof ConnectFailure) report.connection = { host: domain, address: '', port: 0, attempts: e.attempts };
+    return fail('tcp', e instanceof Error ? e.message : String(e), e);
+  }
+  const { socket } = connected;
+  destroy = () => socket.destroy();
+  report.connection = { host: connected.candidate.host, address: connected.candidate.address, port: connected.candidate.port, attempts: connected.attempts };
+
+  // STARTTLS, pipelined behind the stream header and sent whether or not it will be offered
+  // [UCR-T1]. No `from` before TLS: the JID is not revealed on the wire in the clear.
+  const plain = createXmlStream(socketPipe(socket));
+  plain.send(streamHeader({ to: domain }) + `<starttls xmlns='${NS_TLS}'/>`);
+  let advertised: boolean | 'unknown' = 'unknown';
+  for (;;) {
+    const el = await next('starttls', plain);
+    if (el.is('features', NS_STREAM) && advertised === 'unknown') {
+      advertised = el.getChild('starttls', NS_TLS) !== undefined;
+      continue;
+    }
+    if (el.is('proceed', NS_TLS)) break;
+    report.starttls = { advertised, result: el.is('failure', NS_TLS) ? 'failure' : 'none' };
+    return fail('starttls', el.is('failure', NS_TLS) ? 'the server refused STARTTLS; the session is terminated (no plaintext)' : `unexpected <${el.name}/> before TLS`);
+  }
+  report.starttls = { advertised, result: 'proceed' };
+  if (!advertised) report.notes.push('the server did not advertise STARTTLS; it was attempted anyway (RFC 7590 §3.1)');
+  plain.detach();
+  if (plain.pending() > 0) return fail('starttls', 'the server sent data after <proceed/> before the TLS handshake');
+
+  // TLS [UCR-T4, UCR-T7, UCR-A3].
+  let nameMatch: NameMatch | undefined;
+  let channel: TlsChannel;
+  try {
+    channel = await createTlsClient({
+      socket,
+      serverName: domain,
+      trustAnchorsPem: opts.trustAnchorsPem,
+      policy: policy.tls,
+      requestOcsp: true,
+      ...(opts.auth.kind === 'certificate' ? { clientIdentity: opts.auth.identity } : {}),
+      ...(opts.tlsAddon ? { addon: opts.tlsAddon } : {}),
+      handshakeTimeoutMs: policy.stepTimeoutMs,
+      verifyServerIdentity: (leaf) => {
+        nameMatch = matchServerIdentity(leaf.raw, domain);
+        return nameMatch.ok ? null : nameMatch.reason;
+      },
+    });
+  } catch (e: unknown) {
+    const identity = nameMatch !== undefined && !nameMatch.ok;
+    const message =
+      e instanceof TlsFailure
+        ? `${e.code}: ${e.peerRejectReason ?? (e.verifyReasons.length > 0 ? e.verifyReasons.join(', ') : e.message)}`
+        : String(e);
+    return fail(identity ? 'server-identity' : 'tls', `TLS could not be established, the session is terminated (${message})`, e);
+  }
+  const info = channel.info;
+  const anchor = findAnchor(info.peerChainDer, opts.trustAnchorsPem);
+  report.tls = {
+    encrypted: true,
+    version: info.version,
+    cipherSuite: info.cipherSuite,
+    keyExchange: info.kx,
+    group: info.group,
+    resumed: info.sessionResumed,
+    peerChain: info.peerChainDer.map(summarise),
+    ...(anchor ? { anchor: summarise(anchor) } : {}),
+    ...(nameMatch?.ok ? { nameMatch: { type: nameMatch.type, presented: nameMatch.presented, reference: domain } } : {}),
+    revocation: info.ocspStapledDer
+      ? { status: 'unknown', source: 'stapled OCSP response (not yet evaluated)' }
+      : { status: 'not-checked', source: 'none', detail: 'revocation checking is not implemented yet' },
+    ...(opts.auth.kind === 'certificate' && opts.auth.identity.chainDer[0] && info.clientCertSent
+      ? { clientCertificate: { ...summarise(Buffer.from(opts.auth.identity.chainDer[0])), ...(info.clientSignAlgorithm ? { signAlgorithm: info.clientSignAlgorithm } : {}) } }
+      : {}),
+  };
+  destroy = () => {
+    channel.close();
+    socket.destroy();
+  };
+
+  // SASL immediately after TLS [UCR-A1]. From here on the stream may say who we are.
+  const secure = plain;
+  secure.restart(streamHeader({ to: domain, from: acct.jid }), tlsPipe(channel, socket));
+  const features = await next('sasl', secure);
+  if (!features.is('features', NS_STREAM)) return fail('sasl', `expected stream features, got <${features.name}/>`);
+  const offered = mechanismsOf(features);
+  const cbTypes = features.getChild('sasl-channel-binding', NS_SASL_CB)?.getChildren('channel-binding').map((c) => c.attrs.type as string);
+  const selection = selectMechanism({
+    offered,
+    allowed: policy.mechanisms,
+    credentials: opts.auth.kind === 'password' ? { kind: 'password', username: acct.local, password: opts.auth.password } : { kind: 'certificate', authzid: acct.jid },
+    binding: info.channelBinding,
+    ...(cbTypes && cbTypes.length > 0 ? { serverBindingTypes: cbTypes } : {}),
+  });
+  if (!selection.ok) return fail('sasl', selection.reason);
+  if (offered.some((m) => m.endsWith('-PLUS')) && !selection.mechanism.channelBinding && opts.auth.kind === 'password') {
+    report.notes.push('the server offers channel binding but lists no type usable with this TLS version (XEP-0440); SCRAM runs without it');
+  }
+  const outcome = await runSasl(secure, selection.mechanism, policy.stepTimeoutMs).catch((e: unknown) => fail('sasl', e instanceof Error ? e.message : String(e), e));
+  report.sasl = { mechanism: selection.mechanism.name, offered, ...(selection.mechanism.channelBinding ? { channelBinding: selection.mechanism.channelBinding } : {}) };
+  if (!outcome.ok) return fail('sasl', `authentication failed, the session is terminated: ${outcome.reason}`);
+
+  // Restart and bind, pipelined: the new header and the bind request go out together.
+  const resource = opts.resource ?? `bastion-${randomBytes(4).toString('hex')}`;
+  secure.restart(
+    streamHeader({ to: domain, from: acct.jid }) +
+      `<iq type='set' id='bind-1'><bind xmlns='${NS_BIND}'><resource>${escapeXML(resource)}</resource></bind></iq>`,
+  );
+  const postAuth = await next('bind', secure);
+  if (!postAuth.is('features', NS_STREAM) || !postAuth.getChild('bind', NS_BIND)) return fail('bind', 'the server offered no resource binding after authentication');
+  const bound = await next('bind', secure);
+  if (bound.name !== 'iq' || bound.attrs.id !== 'bind-1' || bound.attrs.type !== 'result') {
+    return fail('bind', `resource binding failed: ${bound.getChild('error')?.children.map((c) => (typeof c === 'string' ? c : c.name)).join(' ') ?? bound.name}`);
+  }
+  const jid = parseFullJid(bound.getChild('bind', NS_BIND)?.getChildText('jid') ?? '');
+  if (!jid || !jid.startsWith(`${acct.jid}/`)) return fail('bind', 'the server bound a JID that is not ours');
+
+  // RFC 3921 session establishment, only where a server still requires it (RFC 6121 App. E).
+  const session = postAuth.getChild('session', NS_SESSION);
+  if (session && !session.getChild('optional')) {
+    secure.send(`<iq type='set' id='session-1'><session xmlns='${NS_SESSION}'/></iq>`);
+    const r = await next('bind', secure);
+    if (r.attrs.id !== 'session-1' || r.attrs.type !== 'result') return fail('bind', 'session establishment failed');
+  }
+
+  report.boundJid = jid;
+  report.outcome = 'established';
+  report.finishedAt = now().toISOString();
+  return { jid, account: acct.jid, stream: secure, tls: channel, report: { ...report }, features: postAuth };
+}
