@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot, type BrowserSession } from './support/browser';
 import { startApp, type RunningApp } from './support/app';
@@ -6,7 +7,7 @@ let app: RunningApp;
 let chrome: BrowserSession;
 
 beforeAll(async () => {
-  app = await startApp();
+  app = await startApp({ stateDir: os.tmpdir() });
   chrome = await launchChromium();
 });
 

@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { createCore, type Core } from '../../electron/main/core/core';
 import { nodeCoreDeps } from '../../electron/main/core/node-deps';
+import { nodeSessionEnvironment } from '../../electron/main/core/session-env';
 import { createDispatcher } from '../../electron/main/ipc/dispatcher';
 import { startBrowserHost, type BrowserHost } from '../../electron/host/host';
 
@@ -13,8 +14,15 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+export interface AppOptions {
+  /** Where the core keeps its state (remembered server certificates …). */
+  readonly stateDir: string;
+  /** Environment the core's session settings are read from (trust anchors, DNS servers). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /** The real main-process core behind the browser host, serving the built renderer. */
-export async function startApp(): Promise<RunningApp> {
+export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const rendererDir = path.join(DIST, 'renderer');
   const bridgeFile = path.join(DIST, 'host', 'bridge.js');
   for (const f of [path.join(rendererDir, 'index.html'), bridgeFile]) {
@@ -22,7 +30,9 @@ export async function startApp(): Promise<RunningApp> {
       throw new Error(`${path.relative(process.cwd(), f)} is missing: run \`npm run build\` first (npm test does)`);
     });
   }
-  const core = createCore(nodeCoreDeps('browser-host'));
+  const core = createCore(
+    nodeCoreDeps('browser-host', opts.stateDir, { session: nodeSessionEnvironment({ stateDir: opts.stateDir, env: opts.env ?? {} }) }),
+  );
   const errors: string[] = [];
   const host = await startBrowserHost({
     rendererDir,

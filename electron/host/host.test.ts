@@ -17,7 +17,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'bastion-host-'));
   await writeFile(path.join(dir, 'index.html'), '<!doctype html><html><head></head><body>app</body></html>');
   await writeFile(path.join(dir, 'bridge.js'), '/* bridge */');
-  const core = createCore(nodeCoreDeps('browser-host'));
+  const core = createCore(nodeCoreDeps('browser-host', dir));
   host = await startBrowserHost({
     rendererDir: dir,
     bridgeFile: path.join(dir, 'bridge.js'),

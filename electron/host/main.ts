@@ -2,6 +2,7 @@
  * `npm run dev:host`: the real core plus the built renderer in any Chromium, for development.
  * Prints the URL (with its per-run token) to open.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore } from '../main/core/core';
@@ -10,7 +11,8 @@ import { createDispatcher } from '../main/ipc/dispatcher';
 import { startBrowserHost } from './host';
 
 const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const core = createCore(nodeCoreDeps('browser-host'));
+const stateDir = process.env.BASTION_STATE_DIR ?? path.join(os.homedir(), '.config', 'bastion-dev-host');
+const core = createCore(nodeCoreDeps('browser-host', stateDir));
 const host = await startBrowserHost({
   rendererDir: path.join(distDir, 'renderer'),
   bridgeFile: path.join(distDir, 'host', 'bridge.js'),

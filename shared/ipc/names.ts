@@ -5,8 +5,20 @@
  * main process's handler table is typed from them, so a name without a handler or a schema
  * does not compile.
  */
-export const commandNames = ['getAppInfo', 'ping'] as const;
-export const eventNames = ['didReceivePing'] as const;
+export const commandNames = [
+  'getAppInfo',
+  'ping',
+  'connect',
+  'disconnect',
+  'getSecurityReport',
+  'decideCertificateChange',
+] as const;
+export const eventNames = [
+  'didReceivePing',
+  'didChangeConnectionState',
+  'didUpdateSecurityReport',
+  'didDetectCertificateChange',
+] as const;
 
 export type CommandName = (typeof commandNames)[number];
 export type EventName = (typeof eventNames)[number];

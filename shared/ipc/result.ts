@@ -12,6 +12,8 @@ export const ipcErrorCodes = [
   'forbidden-sender',
   /** The operation is not possible in the current state (e.g. not connected). */
   'invalid-state',
+  /** A session could not be established; the message says at which stage and why. */
+  'connection-failed',
   /** The transport between renderer and main failed (browser host only). */
   'transport',
   /** A bug in main; the message is generic, details are in the main-process log. */

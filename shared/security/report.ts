@@ -1,64 +1,101 @@
 /**
- * The connection-security report [R7590-HF1, HF2, HF3]: everything the session core measured
- * while establishing a session, for the UI's security panel, the CLI's `bastion doctor` and the
- * audit log. Plain data, JSON-safe, no secrets (no passwords, PINs or message bodies).
+ * The connection-security report [R7590-HF1, HF2, HF3, HF4]: everything the session core
+ * measured while establishing a session, for the UI's security panel, `bastion doctor` and the
+ * audit log. Plain JSON-safe data with no secrets (no passwords, PINs or message bodies). The
+ * schema doubles as the IPC contract's definition of the report.
  */
-export interface DnsQueryRecord {
-  readonly name: string;
-  readonly type: 'SRV' | 'A' | 'AAAA';
-  readonly at: string;
-  readonly durationMs: number;
-  readonly answers: readonly string[];
-  readonly error?: string;
-}
-
-export interface CertificateSummary {
-  readonly subject: string;
-  readonly issuer: string;
-  readonly serialNumber: string;
-  readonly validFrom: string;
-  readonly validTo: string;
-  readonly sha256: string;
-  readonly spkiSha256: string;
-  readonly subjectAltName?: string;
-}
-
-export interface SecurityReport {
-  readonly account: string;
-  readonly startedAt: string;
-  readonly finishedAt?: string;
-  readonly outcome: 'established' | 'failed';
-  readonly failure?: { readonly stage: SessionStage; readonly message: string };
-  readonly dns?: {
-    readonly servers: readonly string[] | 'system';
-    readonly queries: readonly DnsQueryRecord[];
-    readonly skipped: readonly { readonly target: string; readonly port: number; readonly reason: string }[];
-  };
-  readonly connection?: {
-    readonly host: string;
-    readonly address: string;
-    readonly port: number;
-    readonly attempts: readonly { readonly address: string; readonly port: number; readonly ok: boolean; readonly error?: string }[];
-  };
-  readonly starttls?: { readonly advertised: boolean | 'unknown'; readonly result: 'proceed' | 'failure' | 'none' };
-  readonly tls?: {
-    readonly encrypted: boolean;
-    readonly version: string;
-    readonly cipherSuite: string;
-    readonly keyExchange: string;
-    readonly group: string | null;
-    readonly resumed: boolean;
-    readonly peerChain: readonly CertificateSummary[];
-    /** The configured trust anchor the chain ends at. */
-    readonly anchor?: CertificateSummary;
-    readonly nameMatch?: { readonly type: 'DNS-ID' | 'SRV-ID' | 'CN-ID'; readonly presented: string; readonly reference: string };
-    readonly revocation?: { readonly status: 'good' | 'revoked' | 'unknown' | 'not-checked'; readonly source: string; readonly detail?: string };
-    readonly clientCertificate?: CertificateSummary & { readonly signAlgorithm?: string };
-  };
-  readonly sasl?: { readonly mechanism: string; readonly channelBinding?: string; readonly offered: readonly string[] };
-  readonly boundJid?: string;
-  readonly notes: readonly string[];
-}
+import { z } from 'zod';
 
 export const SESSION_STAGES = ['policy', 'dns', 'tcp', 'starttls', 'tls', 'server-identity', 'certificate-change', 'sasl', 'bind', 'stream'] as const;
 export type SessionStage = (typeof SESSION_STAGES)[number];
+
+export const dnsQueryRecordSchema = z
+  .object({
+    name: z.string(),
+    type: z.enum(['SRV', 'A', 'AAAA']),
+    at: z.string(),
+    durationMs: z.number(),
+    answers: z.array(z.string()).readonly(),
+    error: z.string().optional(),
+  })
+  .readonly();
+export type DnsQueryRecord = z.output<typeof dnsQueryRecordSchema>;
+
+export const certificateSummarySchema = z
+  .object({
+    subject: z.string(),
+    issuer: z.string(),
+    serialNumber: z.string(),
+    validFrom: z.string(),
+    validTo: z.string(),
+    sha256: z.string(),
+    spkiSha256: z.string(),
+    subjectAltName: z.string().optional(),
+  })
+  .readonly();
+export type CertificateSummary = z.output<typeof certificateSummarySchema>;
+
+const certificateChangeKind = z.enum(['first-use', 'same-key', 'renewed-same-ca', 'changed']);
+export const certificateDecisionSchema = z.enum(['accept-once', 'accept-always', 'reject']);
+
+export const securityReportSchema = z
+  .object({
+    account: z.string(),
+    startedAt: z.string(),
+    finishedAt: z.string().optional(),
+    outcome: z.enum(['established', 'failed']),
+    failure: z.object({ stage: z.enum(SESSION_STAGES), message: z.string() }).readonly().optional(),
+    dns: z
+      .object({
+        servers: z.union([z.array(z.string()).readonly(), z.literal('system')]),
+        queries: z.array(dnsQueryRecordSchema).readonly(),
+        skipped: z.array(z.object({ target: z.string(), port: z.number(), reason: z.string() }).readonly()).readonly(),
+      })
+      .readonly()
+      .optional(),
+    connection: z
+      .object({
+        host: z.string(),
+        address: z.string(),
+        port: z.number(),
+        attempts: z.array(z.object({ address: z.string(), port: z.number(), ok: z.boolean(), error: z.string().optional() }).readonly()).readonly(),
+      })
+      .readonly()
+      .optional(),
+    starttls: z.object({ advertised: z.union([z.boolean(), z.literal('unknown')]), result: z.enum(['proceed', 'failure', 'none']) }).readonly().optional(),
+    tls: z
+      .object({
+        encrypted: z.boolean(),
+        version: z.string(),
+        cipherSuite: z.string(),
+        keyExchange: z.string(),
+        group: z.string().nullable(),
+        resumed: z.boolean(),
+        peerChain: z.array(certificateSummarySchema).readonly(),
+        /** The configured trust anchor the chain ends at. */
+        anchor: certificateSummarySchema.optional(),
+        nameMatch: z.object({ type: z.enum(['DNS-ID', 'SRV-ID', 'CN-ID']), presented: z.string(), reference: z.string() }).readonly().optional(),
+        revocation: z
+          .object({ status: z.enum(['good', 'revoked', 'unknown', 'not-checked']), source: z.string(), detail: z.string().optional() })
+          .readonly()
+          .optional(),
+        clientCertificate: certificateSummarySchema.and(z.object({ signAlgorithm: z.string().optional() })).optional(),
+      })
+      .readonly()
+      .optional(),
+    /** R7590-HF4: how the server's certificate compares with the one remembered for this account. */
+    certificateChange: z
+      .object({
+        kind: certificateChangeKind,
+        previous: z.object({ spkiSha256: z.string(), issuer: z.string(), firstSeen: z.string() }).readonly().optional(),
+        decision: certificateDecisionSchema.optional(),
+      })
+      .readonly()
+      .optional(),
+    sasl: z.object({ mechanism: z.string(), channelBinding: z.string().optional(), offered: z.array(z.string()).readonly() }).readonly().optional(),
+    boundJid: z.string().optional(),
+    notes: z.array(z.string()).readonly(),
+  })
+  .readonly();
+
+export type SecurityReport = z.output<typeof securityReportSchema>;

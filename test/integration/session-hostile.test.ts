@@ -1,6 +1,6 @@
 // Session initiation against a HAND-WRITTEN FAKE server (test/support/fakes/xmpp-fake.ts) for
 // hostile behaviour that Prosody and ejabberd cannot be made to show. The fake listens on
-// 127.0.0.3:5222; a private DNS server in this file points the test domains at it.
+// testAddress(3):5222; a private DNS server in this file points the test domains at it.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestPki, type TestPki } from '../../electron/main/tls/testing/pki';
 import { establishSession } from '../../electron/main/xmpp/session/establish';
@@ -9,8 +9,9 @@ import { DEFAULT_SESSION_POLICY } from '../../electron/main/xmpp/session/policy'
 import { streamHeader } from '../../electron/main/xmpp/stream/xml-stream';
 import { startFakeXmppServer, type FakeBehaviour, type FakeServer } from '../support/fakes/xmpp-fake';
 import { startDns, type TestDnsServer } from '../support/testbed/dns.js';
+import { testAddress } from '../support/testbed/net.js';
 
-const HOST = '127.0.0.3';
+const HOST = testAddress(3);
 let pki: TestPki;
 let fake: FakeServer;
 let dns: TestDnsServer;

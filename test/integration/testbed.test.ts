@@ -18,6 +18,7 @@ import { listen, sendMessage, type PeerServer } from '../support/testbed/peers.j
 import { issueServerCert } from '../support/testbed/pki.js';
 import { isAlive, processTree } from '../support/testbed/process.js';
 import { startProsody } from '../support/testbed/prosody.js';
+import { testAddress } from '../support/testbed/net.js';
 import { makeRunDir } from '../support/testbed/run-dir.js';
 import type { XmppServer } from '../support/testbed/server.js';
 import { readZoneFileSync, writeZoneFile } from '../support/testbed/zone.js';
@@ -195,7 +196,7 @@ describe('testbed: DNS', () => {
     const info = getTestbed();
     const resolver = new Resolver({ timeout: 2_000, tries: 1 });
     resolver.setServers([`${info.dns.host}:${info.dns.port}`]);
-    const expected: Record<ServerKind, string> = { prosody: '127.0.0.1', ejabberd: '127.0.0.2' };
+    const expected: Record<ServerKind, string> = { prosody: testAddress(1), ejabberd: testAddress(2) };
     const since = Date.now();
     for (const kind of KINDS) {
       const d = info.servers[kind].domain;
@@ -213,7 +214,7 @@ describe('testbed: DNS', () => {
     // Same answers over TCP.
     const tcp = dns2.TCPClient({ dns: info.dns.host, port: info.dns.port });
     const res = await tcp('xmpp.ejabberd.test', 'A');
-    expect(res.answers.map((a) => a.address)).toEqual(['127.0.0.2']);
+    expect(res.answers.map((a) => a.address)).toEqual([testAddress(2)]);
 
     const log = readQueryLog(info.dns.queryLog).filter((q) => q.t >= since);
     expect(log).toContainEqual(expect.objectContaining({ name: '_xmpp-client._tcp.prosody.test', type: 'SRV' }));
@@ -228,10 +229,10 @@ describe('testbed: DNS', () => {
     // A name of our own, so tests running in parallel never see the change.
     const name = `flip-${randomBytes(4).toString('hex')}.prosody.test`;
     try {
-      await writeZoneFile(info.dns.zoneFile, { ...readZoneFileSync(info.dns.zoneFile), [name]: { A: ['127.0.0.1'] } });
-      expect(await resolver.resolve4(name)).toEqual(['127.0.0.1']);
-      await writeZoneFile(info.dns.zoneFile, { ...readZoneFileSync(info.dns.zoneFile), [name]: { A: ['127.0.0.3'] } });
-      expect(await resolver.resolve4(name)).toEqual(['127.0.0.3']);
+      await writeZoneFile(info.dns.zoneFile, { ...readZoneFileSync(info.dns.zoneFile), [name]: { A: [testAddress(1)] } });
+      expect(await resolver.resolve4(name)).toEqual([testAddress(1)]);
+      await writeZoneFile(info.dns.zoneFile, { ...readZoneFileSync(info.dns.zoneFile), [name]: { A: [testAddress(3)] } });
+      expect(await resolver.resolve4(name)).toEqual([testAddress(3)]);
     } finally {
       const zone = readZoneFileSync(info.dns.zoneFile);
       delete zone[name];
@@ -248,8 +249,8 @@ describe('testbed: lifecycle', () => {
     try {
       const tb = await startTestbed({
         servers: {
-          prosody: { domain: 'prosody.stop.test', address: '127.0.0.9' },
-          ejabberd: { domain: 'ejabberd.stop.test', address: '127.0.0.10' },
+          prosody: { domain: 'prosody.stop.test', address: testAddress(9) },
+          ejabberd: { domain: 'ejabberd.stop.test', address: testAddress(10) },
         },
         users: ['dave'],
         keep: false,
@@ -289,8 +290,8 @@ describe('testbed: lifecycle', () => {
     try {
       const ca = { caCert: info.pki.caCert, caKey: info.pki.caKey };
       const specs = [
-        { start: startProsody, domain: 'restart-p.test', address: '127.0.0.11' },
-        { start: startEjabberd, domain: 'restart-e.test', address: '127.0.0.12' },
+        { start: startProsody, domain: 'restart-p.test', address: testAddress(11) },
+        { start: startEjabberd, domain: 'restart-e.test', address: testAddress(12) },
       ];
       await Promise.all(
         specs.map(async (spec) => {

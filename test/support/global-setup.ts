@@ -3,6 +3,7 @@
 // getTestbed() (test/support/testbed/get-testbed.ts). BASTION_TESTBED=off skips it for unit runs.
 import type { TestProject } from 'vitest/node';
 import { startTestbed } from './testbed/index.js';
+import { chooseTestNet } from './testbed/net.js';
 import type { TestbedInfo } from './testbed/info.js';
 
 declare module 'vitest' {
@@ -12,6 +13,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  // Before anything reads an address: workers inherit the chosen block through the environment.
+  const net = chooseTestNet();
   if (process.env.BASTION_TESTBED === 'off') {
     project.provide('testbed', null);
     return undefined;
@@ -23,7 +26,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const phases = Object.entries(tb.timings)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  console.log(`test bed up (ms: ${phases}) in ${tb.info.dir}`);
+  console.log(`test bed up on ${net}.0/24 (ms: ${phases}) in ${tb.info.dir}`);
   project.provide('testbed', tb.info);
   return async () => {
     await tb.stop();

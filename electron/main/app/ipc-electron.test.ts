@@ -1,4 +1,5 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
+import os from 'node:os';
 import { describe, expect, it, vi } from 'vitest';
 import { commandChannel, commandNames, eventChannel } from '../../../shared/ipc';
 import { createCore } from '../core/core';
@@ -37,7 +38,7 @@ function event(sender: WebContents, frame: unknown): IpcMainInvokeEvent {
 describe('Electron IPC wiring', () => {
   it('registers exactly one handler per contract command, and removes them on dispose', () => {
     const { ipcMain, handlers } = fakeIpcMain();
-    const core = createCore(nodeCoreDeps('electron'));
+    const core = createCore(nodeCoreDeps('electron', os.tmpdir()));
     const dispose = wireIpc({
       ipcMain,
       dispatcher: createDispatcher({ handlers: core.handlers, log: { error: vi.fn() } }),
@@ -65,7 +66,7 @@ describe('Electron IPC wiring', () => {
   it('answers a trusted call, refuses an untrusted one as a value, and forwards events', async () => {
     const { ipcMain, handlers } = fakeIpcMain();
     const w = fakeWindow('app://bastion/index.html');
-    const core = createCore(nodeCoreDeps('electron'));
+    const core = createCore(nodeCoreDeps('electron', os.tmpdir()));
     wireIpc({
       ipcMain,
       dispatcher: createDispatcher({ handlers: core.handlers, log: { error: vi.fn() } }),

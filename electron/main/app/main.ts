@@ -34,7 +34,7 @@ if (!app.requestSingleInstanceLock()) {
     session.defaultSession.setPermissionCheckHandler(() => false);
     serveRenderer(rendererDir);
 
-    const core = createCore(nodeCoreDeps('electron'));
+    const core = createCore(nodeCoreDeps('electron', app.getPath('userData')));
     const dispatcher = createDispatcher({
       handlers: core.handlers,
       log: { error: (message, detail) => console.error(message, detail) },

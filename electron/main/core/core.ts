@@ -1,6 +1,7 @@
 import type { AppInfo } from '../../../shared/ipc';
 import type { CommandHandlers } from '../ipc/handlers';
 import { createEventHub, type EventHub } from '../ipc/events';
+import { createSessionManager, type SessionEnvironment } from './session-manager';
 
 /**
  * Everything the core needs from its host, passed in explicitly so the same core runs inside
@@ -13,6 +14,7 @@ export interface CoreDeps {
   readonly engineVersions: Readonly<Record<string, string>>;
   readonly now: () => Date;
   readonly validateEvents: boolean;
+  readonly session: SessionEnvironment;
 }
 
 export interface Core {
@@ -24,6 +26,7 @@ export interface Core {
 /** The main-process core: no UI, no Electron import; the shells wire it to a transport. */
 export function createCore(deps: CoreDeps): Core {
   const events = createEventHub({ validate: deps.validateEvents });
+  const sessions = createSessionManager(deps.session, events);
   const handlers: CommandHandlers = {
     getAppInfo: () => ({
       name: 'Bastion',
@@ -37,10 +40,20 @@ export function createCore(deps: CoreDeps): Core {
       events.emit('didReceivePing', { nonce, receivedAt });
       return { nonce, runtime: deps.runtime, receivedAt };
     },
+    connect: ({ account, password }) => sessions.connect(account, password),
+    disconnect: async () => {
+      await sessions.disconnect();
+      return {};
+    },
+    getSecurityReport: () => sessions.report(),
+    decideCertificateChange: ({ requestId, decision }) => {
+      sessions.decide(requestId, decision);
+      return {};
+    },
   };
   return {
     handlers,
     events,
-    dispose: async () => {},
+    dispose: () => sessions.dispose(),
   };
 }

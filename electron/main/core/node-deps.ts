@@ -1,8 +1,9 @@
 import type { CoreDeps } from './core';
+import { nodeSessionEnvironment } from './session-env';
 import { BASTION_VERSION } from './version';
 
 /** CoreDeps for any Node-based host (Electron main, browser host, CLI). */
-export function nodeCoreDeps(runtime: CoreDeps['runtime'], extra?: Partial<CoreDeps>): CoreDeps {
+export function nodeCoreDeps(runtime: CoreDeps['runtime'], stateDir: string, extra?: Partial<CoreDeps>): CoreDeps {
   const engineVersions: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.versions)) {
     if (typeof v === 'string' && ['node', 'v8', 'electron', 'chrome', 'openssl', 'uv'].includes(k)) engineVersions[k] = v;
@@ -14,6 +15,7 @@ export function nodeCoreDeps(runtime: CoreDeps['runtime'], extra?: Partial<CoreD
     engineVersions,
     now: () => new Date(),
     validateEvents: runtime !== 'electron',
+    session: nodeSessionEnvironment({ stateDir }),
     ...extra,
   };
 }

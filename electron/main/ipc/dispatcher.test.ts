@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createCore } from '../core/core';
+import { createMemoryCertificateMemory } from '../xmpp/session/certificate-memory';
+import { DEFAULT_SESSION_POLICY } from '../xmpp/session/policy';
 import { createDispatcher } from './dispatcher';
 import { CommandFailure, type CommandHandlers } from './handlers';
 
@@ -14,6 +16,11 @@ function makeCore() {
     engineVersions: { node: '20' },
     now: () => fixedNow,
     validateEvents: true,
+    session: {
+      loadTrustAnchors: () => Promise.reject(new Error('none in this test')),
+      policy: DEFAULT_SESSION_POLICY,
+      certificateMemory: createMemoryCertificateMemory(),
+    },
   });
 }
 
@@ -61,6 +68,7 @@ describe('dispatcher', () => {
   it('turns an expected failure into a value and a bug into a generic internal error', async () => {
     const log = { error: vi.fn() };
     const handlers: CommandHandlers = {
+      ...makeCore().handlers,
       getAppInfo: () => {
         throw new CommandFailure('invalid-state', 'not connected');
       },

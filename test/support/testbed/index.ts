@@ -11,6 +11,7 @@ import type { ServerInfo, TestbedInfo } from './info.js';
 import { copyLogs } from './logs.js';
 import { createPki } from './pki.js';
 import { prosodyLogFiles, startProsody } from './prosody.js';
+import { testAddress } from './net.js';
 import { makeRunDir } from './run-dir.js';
 import type { ServerKind, ServerOptions, XmppServer } from './server.js';
 import { createToken } from './token.js';
@@ -39,7 +40,7 @@ export interface ServerSpec {
 }
 
 export interface StartTestbedOptions<K extends ServerKind> {
-  /** Which servers to run (default: prosody.test on 127.0.0.1, ejabberd.test on 127.0.0.2). */
+  /** Which servers to run (default: prosody.test on testAddress(1), ejabberd.test on testAddress(2)). */
   servers?: Record<K, ServerSpec>;
   /** Accounts registered on every server (default alice, bob, carol). */
   users?: readonly string[];
@@ -60,10 +61,13 @@ export interface Testbed<K extends ServerKind = ServerKind> {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_SERVERS: Record<ServerKind, ServerSpec> = {
-  prosody: { domain: 'prosody.test', address: '127.0.0.1' },
-  ejabberd: { domain: 'ejabberd.test', address: '127.0.0.2' },
-};
+/** Read when a test bed starts, after the global setup has chosen this run's loopback block. */
+export function defaultServers(): Record<ServerKind, ServerSpec> {
+  return {
+    prosody: { domain: 'prosody.test', address: testAddress(1) },
+    ejabberd: { domain: 'ejabberd.test', address: testAddress(2) },
+  };
+}
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const STARTERS: Record<ServerKind, (o: ServerOptions) => Promise<XmppServer>> = {
@@ -91,7 +95,7 @@ function typedEntries<K extends string, V>(rec: Record<K, V>): Array<[K, V]> {
 export async function startTestbed(): Promise<Testbed>;
 export async function startTestbed<K extends ServerKind>(opts: StartTestbedOptions<K>): Promise<Testbed<K>>;
 export async function startTestbed<K extends ServerKind>(opts: StartTestbedOptions<K> = {}): Promise<Testbed<K>> {
-  const specs = (opts.servers ?? DEFAULT_SERVERS) as Record<K, ServerSpec>;
+  const specs = (opts.servers ?? defaultServers()) as Record<K, ServerSpec>;
   const keep = opts.keep ?? process.env.BASTION_KEEP_TESTBED === '1';
   const logsDir = opts.logsDir === undefined ? path.join(REPO_ROOT, 'reports', 'testbed-logs') : opts.logsDir;
 

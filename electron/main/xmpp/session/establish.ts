@@ -19,7 +19,9 @@ import type { GnuTlsAddon } from '../../tls/addon';
 import { selectMechanism } from '../sasl/select';
 import { socketPipe, tlsPipe } from '../stream/pipe';
 import { createXmlStream, NS_STREAM, StreamClosed, streamHeader, type XmlStream } from '../stream/xml-stream';
+import { assertNever } from '../../../../shared/util/assert-never';
 import { findAnchor, summarise } from './certificates';
+import { classifyChange, describeChain, type CertificateChange, type CertificateDecision, type CertificateMemory } from './certificate-memory';
 import { SessionFailure } from './failure';
 import type { SessionPolicy } from './policy';
 import { NS_SASL, runSasl } from './sasl-exchange';
@@ -43,6 +45,10 @@ export interface EstablishOptions {
   readonly dns?: DnsPort;
   readonly tlsAddon?: GnuTlsAddon;
   readonly now?: () => Date;
+  /** Remembers each account's server key [R7590-HF4]; without it no change can be noticed. */
+  readonly certificateMemory?: CertificateMemory;
+  /** Asked when the server's certificate changed unexpectedly; no handler means reject. */
+  readonly onCertificateChange?: (change: CertificateChange) => Promise<CertificateDecision>;
 }
 
 export interface EstablishedSession {
@@ -81,155 +87,204 @@ export async function establishSession(opts: EstablishOptions): Promise<Establis
     }
   };
 
-  // Policy: the account's own domain is the only server we will contact [UCR-S1, UCR-N1].
-  const acct = parseAccountJid(opts.account);
-  if (!acct.ok) return fail('policy', `invalid account JID: ${acct.reason}`);
-  report.account = acct.jid;
-  const { domain } = acct;
-  if (policy.allowedDomains && !policy.allowedDomains.map((d) => d.toLowerCase()).includes(domain)) {
-    return fail('policy', `policy does not allow the domain ${domain}`);
-  }
-
-  // DNS, fresh for this initiation [UCR-S4].
-  let resolution;
   try {
-    resolution = await resolveHomeServer(domain, { ...(opts.dns ? { dns: opts.dns } : {}), servers: policy.dnsServers, ucrMode: policy.ucrMode });
+    return await run();
   } catch (e: unknown) {
-    if (e instanceof ResolutionFailure) report.dns = { servers: policy.dnsServers.length ? policy.dnsServers : 'system', queries: e.resolution.queries, skipped: e.resolution.skipped };
-    return fail('dns', e instanceof Error ? e.message : String(e), e);
+    if (e instanceof SessionFailure) throw e;
+    // A bug or an unexpected I/O error: still a clean failure, never a half-open session.
+    return fail('stream', `unexpected error while establishing the session: ${e instanceof Error ? e.message : String(e)}`, e);
   }
-  report.dns = { servers: policy.dnsServers.length ? policy.dnsServers : 'system', queries: resolution.queries, skipped: resolution.skipped };
-  for (const s of resolution.skipped) report.notes.push(`SRV target ${s.target}:${s.port} not used: ${s.reason}`);
 
-  // TCP [UCR-S2, UCR-S3].
-  let connected;
-  try {
-    connected = await connectFirst(resolution.candidates, { timeoutMs: policy.connectTimeoutMs });
-  } catch (e: unknown) {
-    if (e instanceof ConnectFailure) report.connection = { host: domain, address: '', port: 0, attempts: e.attempts };
-    return fail('tcp', e instanceof Error ? e.message : String(e), e);
-  }
-  const { socket } = connected;
-  destroy = () => socket.destroy();
-  report.connection = { host: connected.candidate.host, address: connected.candidate.address, port: connected.candidate.port, attempts: connected.attempts };
-
-  // STARTTLS, pipelined behind the stream header and sent whether or not it will be offered
-  // [UCR-T1]. No `from` before TLS: the JID is not revealed on the wire in the clear.
-  const plain = createXmlStream(socketPipe(socket));
-  plain.send(streamHeader({ to: domain }) + `<starttls xmlns='${NS_TLS}'/>`);
-  let advertised: boolean | 'unknown' = 'unknown';
-  for (;;) {
-    const el = await next('starttls', plain);
-    if (el.is('features', NS_STREAM) && advertised === 'unknown') {
-      advertised = el.getChild('starttls', NS_TLS) !== undefined;
-      continue;
+  async function run(): Promise<EstablishedSession> {
+    // Policy: the account's own domain is the only server we will contact [UCR-S1, UCR-N1].
+    const acct = parseAccountJid(opts.account);
+    if (!acct.ok) return fail('policy', `invalid account JID: ${acct.reason}`);
+    report.account = acct.jid;
+    const { domain } = acct;
+    if (policy.allowedDomains && !policy.allowedDomains.map((d) => d.toLowerCase()).includes(domain)) {
+      return fail('policy', `policy does not allow the domain ${domain}`);
     }
-    if (el.is('proceed', NS_TLS)) break;
-    report.starttls = { advertised, result: el.is('failure', NS_TLS) ? 'failure' : 'none' };
-    return fail('starttls', el.is('failure', NS_TLS) ? 'the server refused STARTTLS; the session is terminated (no plaintext)' : `unexpected <${el.name}/> before TLS`);
-  }
-  report.starttls = { advertised, result: 'proceed' };
-  if (!advertised) report.notes.push('the server did not advertise STARTTLS; it was attempted anyway (RFC 7590 §3.1)');
-  plain.detach();
-  if (plain.pending() > 0) return fail('starttls', 'the server sent data after <proceed/> before the TLS handshake');
 
-  // TLS [UCR-T4, UCR-T7, UCR-A3].
-  let nameMatch: NameMatch | undefined;
-  let channel: TlsChannel;
-  try {
-    channel = await createTlsClient({
-      socket,
-      serverName: domain,
-      trustAnchorsPem: opts.trustAnchorsPem,
-      policy: policy.tls,
-      requestOcsp: true,
-      ...(opts.auth.kind === 'certificate' ? { clientIdentity: opts.auth.identity } : {}),
-      ...(opts.tlsAddon ? { addon: opts.tlsAddon } : {}),
-      handshakeTimeoutMs: policy.stepTimeoutMs,
-      verifyServerIdentity: (leaf) => {
-        nameMatch = matchServerIdentity(leaf.raw, domain);
-        return nameMatch.ok ? null : nameMatch.reason;
-      },
+    // DNS, fresh for this initiation [UCR-S4].
+    let resolution;
+    try {
+      resolution = await resolveHomeServer(domain, { ...(opts.dns ? { dns: opts.dns } : {}), servers: policy.dnsServers, ucrMode: policy.ucrMode });
+    } catch (e: unknown) {
+      if (e instanceof ResolutionFailure) report.dns = { servers: policy.dnsServers.length ? policy.dnsServers : 'system', queries: e.resolution.queries, skipped: e.resolution.skipped };
+      return fail('dns', e instanceof Error ? e.message : String(e), e);
+    }
+    report.dns = { servers: policy.dnsServers.length ? policy.dnsServers : 'system', queries: resolution.queries, skipped: resolution.skipped };
+    for (const s of resolution.skipped) report.notes.push(`SRV target ${s.target}:${s.port} not used: ${s.reason}`);
+
+    // TCP [UCR-S2, UCR-S3].
+    let connected;
+    try {
+      connected = await connectFirst(resolution.candidates, { timeoutMs: policy.connectTimeoutMs });
+    } catch (e: unknown) {
+      if (e instanceof ConnectFailure) report.connection = { host: domain, address: '', port: 0, attempts: e.attempts };
+      return fail('tcp', e instanceof Error ? e.message : String(e), e);
+    }
+    const { socket } = connected;
+    destroy = () => socket.destroy();
+    report.connection = { host: connected.candidate.host, address: connected.candidate.address, port: connected.candidate.port, attempts: connected.attempts };
+
+    // STARTTLS, pipelined behind the stream header and sent whether or not it will be offered
+    // [UCR-T1]. No `from` before TLS: the JID is not revealed on the wire in the clear.
+    const plain = createXmlStream(socketPipe(socket));
+    plain.send(streamHeader({ to: domain }) + `<starttls xmlns='${NS_TLS}'/>`);
+    let advertised: boolean | 'unknown' = 'unknown';
+    for (;;) {
+      const el = await next('starttls', plain);
+      if (el.is('features', NS_STREAM) && advertised === 'unknown') {
+        advertised = el.getChild('starttls', NS_TLS) !== undefined;
+        continue;
+      }
+      if (el.is('proceed', NS_TLS)) break;
+      report.starttls = { advertised, result: el.is('failure', NS_TLS) ? 'failure' : 'none' };
+      return fail('starttls', el.is('failure', NS_TLS) ? 'the server refused STARTTLS; the session is terminated (no plaintext)' : `unexpected <${el.name}/> before TLS`);
+    }
+    report.starttls = { advertised, result: 'proceed' };
+    if (!advertised) report.notes.push('the server did not advertise STARTTLS; it was attempted anyway (RFC 7590 §3.1)');
+    plain.detach();
+    if (plain.pending() > 0) return fail('starttls', 'the server sent data after <proceed/> before the TLS handshake');
+
+    // TLS [UCR-T4, UCR-T7, UCR-A3].
+    let nameMatch: NameMatch | undefined;
+    let channel: TlsChannel;
+    try {
+      channel = await createTlsClient({
+        socket,
+        serverName: domain,
+        trustAnchorsPem: opts.trustAnchorsPem,
+        policy: policy.tls,
+        requestOcsp: true,
+        ...(opts.auth.kind === 'certificate' ? { clientIdentity: opts.auth.identity } : {}),
+        ...(opts.tlsAddon ? { addon: opts.tlsAddon } : {}),
+        handshakeTimeoutMs: policy.stepTimeoutMs,
+        verifyServerIdentity: (leaf) => {
+          nameMatch = matchServerIdentity(leaf.raw, domain);
+          return nameMatch.ok ? null : nameMatch.reason;
+        },
+      });
+    } catch (e: unknown) {
+      const identity = nameMatch !== undefined && !nameMatch.ok;
+      const message =
+        e instanceof TlsFailure
+          ? `${e.code}: ${e.peerRejectReason ?? (e.verifyReasons.length > 0 ? e.verifyReasons.join(', ') : e.message)}`
+          : String(e);
+      return fail(identity ? 'server-identity' : 'tls', `TLS could not be established, the session is terminated (${message})`, e);
+    }
+    const info = channel.info;
+    const anchor = findAnchor(info.peerChainDer, opts.trustAnchorsPem);
+    report.tls = {
+      encrypted: true,
+      version: info.version,
+      cipherSuite: info.cipherSuite,
+      keyExchange: info.kx,
+      group: info.group,
+      resumed: info.sessionResumed,
+      peerChain: info.peerChainDer.map(summarise),
+      ...(anchor ? { anchor: summarise(anchor) } : {}),
+      ...(nameMatch?.ok ? { nameMatch: { type: nameMatch.type, presented: nameMatch.presented, reference: domain } } : {}),
+      revocation: info.ocspStapledDer
+        ? { status: 'unknown', source: 'stapled OCSP response (not yet evaluated)' }
+        : { status: 'not-checked', source: 'none', detail: 'revocation checking is not implemented yet' },
+      ...(opts.auth.kind === 'certificate' && opts.auth.identity.chainDer[0] && info.clientCertSent
+        ? { clientCertificate: { ...summarise(Buffer.from(opts.auth.identity.chainDer[0])), ...(info.clientSignAlgorithm ? { signAlgorithm: info.clientSignAlgorithm } : {}) } }
+        : {}),
+    };
+    destroy = () => {
+      channel.close();
+      socket.destroy();
+    };
+
+    // Certificate change [R7590-HF4], decided before any credential is sent.
+    if (opts.certificateMemory) {
+      const memory = opts.certificateMemory;
+      const presented = describeChain(info.peerChainDer, anchor, now());
+      const previous = await memory.get(acct.jid).catch((e: unknown) => fail('certificate-change', `the remembered server certificates cannot be read: ${String(e)}`, e));
+      const kind = classifyChange(previous, presented);
+      const remember = (c: typeof presented): Promise<void> =>
+        memory.remember(acct.jid, c).catch((e: unknown) => {
+          report.notes.push(`could not remember the server certificate (${String(e)}): a later change cannot be noticed`);
+        });
+      const prev = previous ? { spkiSha256: previous.spkiSha256, issuer: previous.issuer, firstSeen: previous.firstSeen } : undefined;
+      let decision: CertificateDecision | undefined;
+      switch (kind) {
+        case 'first-use':
+          report.notes.push('first session of this account with this server: its key is remembered');
+          await remember(presented);
+          break;
+        case 'same-key':
+          await remember({ ...presented, firstSeen: previous?.firstSeen ?? presented.firstSeen });
+          break;
+        case 'renewed-same-ca':
+          report.notes.push(`the server has a new key from the same CA (${presented.issuer}): routine renewal`);
+          await remember(presented);
+          break;
+        case 'changed':
+          if (!previous) return fail('certificate-change', 'internal: change without a previous certificate');
+          decision = opts.onCertificateChange ? await opts.onCertificateChange({ account: acct.jid, previous, presented }) : 'reject';
+          report.certificateChange = { kind, ...(prev ? { previous: prev } : {}), decision };
+          if (decision === 'reject') return fail('certificate-change', `the server's certificate changed (key and CA differ from ${previous.firstSeen}); the connection was rejected`);
+          if (plain.closed) return fail('certificate-change', 'the server closed the connection while the certificate change was being decided');
+          if (decision === 'accept-always') await remember(presented);
+          report.notes.push(`the server's certificate changed; the user chose ${decision}`);
+          break;
+        default:
+          assertNever(kind, 'certificate change');
+      }
+      report.certificateChange ??= { kind, ...(prev ? { previous: prev } : {}) };
+    }
+
+    // SASL immediately after TLS [UCR-A1]. From here on the stream may say who we are.
+    const secure = plain;
+    secure.restart(streamHeader({ to: domain, from: acct.jid }), tlsPipe(channel, socket));
+    const features = await next('sasl', secure);
+    if (!features.is('features', NS_STREAM)) return fail('sasl', `expected stream features, got <${features.name}/>`);
+    const offered = mechanismsOf(features);
+    const cbTypes = features.getChild('sasl-channel-binding', NS_SASL_CB)?.getChildren('channel-binding').map((c) => c.attrs.type as string);
+    const selection = selectMechanism({
+      offered,
+      allowed: policy.mechanisms,
+      credentials: opts.auth.kind === 'password' ? { kind: 'password', username: acct.local, password: opts.auth.password } : { kind: 'certificate', authzid: acct.jid },
+      binding: info.channelBinding,
+      ...(cbTypes && cbTypes.length > 0 ? { serverBindingTypes: cbTypes } : {}),
     });
-  } catch (e: unknown) {
-    const identity = nameMatch !== undefined && !nameMatch.ok;
-    const message =
-      e instanceof TlsFailure
-        ? `${e.code}: ${e.peerRejectReason ?? (e.verifyReasons.length > 0 ? e.verifyReasons.join(', ') : e.message)}`
-        : String(e);
-    return fail(identity ? 'server-identity' : 'tls', `TLS could not be established, the session is terminated (${message})`, e);
-  }
-  const info = channel.info;
-  const anchor = findAnchor(info.peerChainDer, opts.trustAnchorsPem);
-  report.tls = {
-    encrypted: true,
-    version: info.version,
-    cipherSuite: info.cipherSuite,
-    keyExchange: info.kx,
-    group: info.group,
-    resumed: info.sessionResumed,
-    peerChain: info.peerChainDer.map(summarise),
-    ...(anchor ? { anchor: summarise(anchor) } : {}),
-    ...(nameMatch?.ok ? { nameMatch: { type: nameMatch.type, presented: nameMatch.presented, reference: domain } } : {}),
-    revocation: info.ocspStapledDer
-      ? { status: 'unknown', source: 'stapled OCSP response (not yet evaluated)' }
-      : { status: 'not-checked', source: 'none', detail: 'revocation checking is not implemented yet' },
-    ...(opts.auth.kind === 'certificate' && opts.auth.identity.chainDer[0] && info.clientCertSent
-      ? { clientCertificate: { ...summarise(Buffer.from(opts.auth.identity.chainDer[0])), ...(info.clientSignAlgorithm ? { signAlgorithm: info.clientSignAlgorithm } : {}) } }
-      : {}),
-  };
-  destroy = () => {
-    channel.close();
-    socket.destroy();
-  };
+    if (!selection.ok) return fail('sasl', selection.reason);
+    if (offered.some((m) => m.endsWith('-PLUS')) && !selection.mechanism.channelBinding && opts.auth.kind === 'password') {
+      report.notes.push('the server offers channel binding but lists no type usable with this TLS version (XEP-0440); SCRAM runs without it');
+    }
+    const outcome = await runSasl(secure, selection.mechanism, policy.stepTimeoutMs).catch((e: unknown) => fail('sasl', e instanceof Error ? e.message : String(e), e));
+    report.sasl = { mechanism: selection.mechanism.name, offered, ...(selection.mechanism.channelBinding ? { channelBinding: selection.mechanism.channelBinding } : {}) };
+    if (!outcome.ok) return fail('sasl', `authentication failed, the session is terminated: ${outcome.reason}`);
 
-  // SASL immediately after TLS [UCR-A1]. From here on the stream may say who we are.
-  const secure = plain;
-  secure.restart(streamHeader({ to: domain, from: acct.jid }), tlsPipe(channel, socket));
-  const features = await next('sasl', secure);
-  if (!features.is('features', NS_STREAM)) return fail('sasl', `expected stream features, got <${features.name}/>`);
-  const offered = mechanismsOf(features);
-  const cbTypes = features.getChild('sasl-channel-binding', NS_SASL_CB)?.getChildren('channel-binding').map((c) => c.attrs.type as string);
-  const selection = selectMechanism({
-    offered,
-    allowed: policy.mechanisms,
-    credentials: opts.auth.kind === 'password' ? { kind: 'password', username: acct.local, password: opts.auth.password } : { kind: 'certificate', authzid: acct.jid },
-    binding: info.channelBinding,
-    ...(cbTypes && cbTypes.length > 0 ? { serverBindingTypes: cbTypes } : {}),
-  });
-  if (!selection.ok) return fail('sasl', selection.reason);
-  if (offered.some((m) => m.endsWith('-PLUS')) && !selection.mechanism.channelBinding && opts.auth.kind === 'password') {
-    report.notes.push('the server offers channel binding but lists no type usable with this TLS version (XEP-0440); SCRAM runs without it');
-  }
-  const outcome = await runSasl(secure, selection.mechanism, policy.stepTimeoutMs).catch((e: unknown) => fail('sasl', e instanceof Error ? e.message : String(e), e));
-  report.sasl = { mechanism: selection.mechanism.name, offered, ...(selection.mechanism.channelBinding ? { channelBinding: selection.mechanism.channelBinding } : {}) };
-  if (!outcome.ok) return fail('sasl', `authentication failed, the session is terminated: ${outcome.reason}`);
+    // Restart and bind, pipelined: the new header and the bind request go out together.
+    const resource = opts.resource ?? `bastion-${randomBytes(4).toString('hex')}`;
+    secure.restart(
+      streamHeader({ to: domain, from: acct.jid }) +
+        `<iq type='set' id='bind-1'><bind xmlns='${NS_BIND}'><resource>${escapeXML(resource)}</resource></bind></iq>`,
+    );
+    const postAuth = await next('bind', secure);
+    if (!postAuth.is('features', NS_STREAM) || !postAuth.getChild('bind', NS_BIND)) return fail('bind', 'the server offered no resource binding after authentication');
+    const bound = await next('bind', secure);
+    if (bound.name !== 'iq' || bound.attrs.id !== 'bind-1' || bound.attrs.type !== 'result') {
+      return fail('bind', `resource binding failed: ${bound.getChild('error')?.children.map((c) => (typeof c === 'string' ? c : c.name)).join(' ') ?? bound.name}`);
+    }
+    const jid = parseFullJid(bound.getChild('bind', NS_BIND)?.getChildText('jid') ?? '');
+    if (!jid || !jid.startsWith(`${acct.jid}/`)) return fail('bind', 'the server bound a JID that is not ours');
 
-  // Restart and bind, pipelined: the new header and the bind request go out together.
-  const resource = opts.resource ?? `bastion-${randomBytes(4).toString('hex')}`;
-  secure.restart(
-    streamHeader({ to: domain, from: acct.jid }) +
-      `<iq type='set' id='bind-1'><bind xmlns='${NS_BIND}'><resource>${escapeXML(resource)}</resource></bind></iq>`,
-  );
-  const postAuth = await next('bind', secure);
-  if (!postAuth.is('features', NS_STREAM) || !postAuth.getChild('bind', NS_BIND)) return fail('bind', 'the server offered no resource binding after authentication');
-  const bound = await next('bind', secure);
-  if (bound.name !== 'iq' || bound.attrs.id !== 'bind-1' || bound.attrs.type !== 'result') {
-    return fail('bind', `resource binding failed: ${bound.getChild('error')?.children.map((c) => (typeof c === 'string' ? c : c.name)).join(' ') ?? bound.name}`);
-  }
-  const jid = parseFullJid(bound.getChild('bind', NS_BIND)?.getChildText('jid') ?? '');
-  if (!jid || !jid.startsWith(`${acct.jid}/`)) return fail('bind', 'the server bound a JID that is not ours');
+    // RFC 3921 session establishment, only where a server still requires it (RFC 6121 App. E).
+    const session = postAuth.getChild('session', NS_SESSION);
+    if (session && !session.getChild('optional')) {
+      secure.send(`<iq type='set' id='session-1'><session xmlns='${NS_SESSION}'/></iq>`);
+      const r = await next('bind', secure);
+      if (r.attrs.id !== 'session-1' || r.attrs.type !== 'result') return fail('bind', 'session establishment failed');
+    }
 
-  // RFC 3921 session establishment, only where a server still requires it (RFC 6121 App. E).
-  const session = postAuth.getChild('session', NS_SESSION);
-  if (session && !session.getChild('optional')) {
-    secure.send(`<iq type='set' id='session-1'><session xmlns='${NS_SESSION}'/></iq>`);
-    const r = await next('bind', secure);
-    if (r.attrs.id !== 'session-1' || r.attrs.type !== 'result') return fail('bind', 'session establishment failed');
+    report.boundJid = jid;
+    report.outcome = 'established';
+    report.finishedAt = now().toISOString();
+    return { jid, account: acct.jid, stream: secure, tls: channel, report: { ...report }, features: postAuth };
   }
-
-  report.boundJid = jid;
-  report.outcome = 'established';
-  report.finishedAt = now().toISOString();
-  return { jid, account: acct.jid, stream: secure, tls: channel, report: { ...report }, features: postAuth };
 }

@@ -1,0 +1,33 @@
+/**
+ * Where a Node-hosted core (Electron main, browser host, CLI) gets its session settings until
+ * the admin policy file arrives (issue 8): trust anchors from BASTION_TRUST_ANCHORS (a PEM file)
+ * or /etc/bastion/trust-anchors.pem, DNS servers from BASTION_DNS_SERVERS, and the remembered
+ * server certificates under the state directory.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createFileCertificateMemory } from '../xmpp/session/certificate-memory';
+import { DEFAULT_SESSION_POLICY } from '../xmpp/session/policy';
+import type { SessionEnvironment } from './session-manager';
+
+export const DEFAULT_TRUST_ANCHORS = '/etc/bastion/trust-anchors.pem';
+
+export function nodeSessionEnvironment(opts: { readonly stateDir: string; readonly env?: NodeJS.ProcessEnv }): SessionEnvironment {
+  const env = opts.env ?? process.env;
+  const anchorsFile = env.BASTION_TRUST_ANCHORS ?? DEFAULT_TRUST_ANCHORS;
+  const dnsServers = (env.BASTION_DNS_SERVERS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  return {
+    loadTrustAnchors: async () => {
+      const pem = await readFile(anchorsFile, 'utf8').catch((e: unknown) => {
+        throw new Error(`cannot read ${anchorsFile} (${(e as { code?: string }).code ?? String(e)}); install the DoD PKI roots there or set BASTION_TRUST_ANCHORS`);
+      });
+      if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`${anchorsFile} holds no PEM certificate`);
+      return pem;
+    },
+    policy: { ...DEFAULT_SESSION_POLICY, dnsServers },
+    certificateMemory: createFileCertificateMemory(path.join(opts.stateDir, 'server-certificates.json')),
+  };
+}
