@@ -52,6 +52,18 @@ await Promise.all([
   }),
   build({
     ...common,
+    // The headless CLI (electron/cli): the same session core under plain Node. The GnuTLS addon
+    // is found upwards from the script's directory (dist/cli -> <repo>/native/gnutls/...).
+    entryPoints: ['electron/cli/main.ts'],
+    outfile: 'dist/cli/bastion.mjs',
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    external: nodeExternal,
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  }),
+  build({
+    ...common,
     entryPoints: ['electron/host/web/bridge.ts'],
     outfile: 'dist/host/bridge.js',
     platform: 'browser',
