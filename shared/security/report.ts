@@ -58,7 +58,9 @@ export const securityReportSchema = z
         host: z.string(),
         address: z.string(),
         port: z.number(),
-        attempts: z.array(z.object({ address: z.string(), port: z.number(), ok: z.boolean(), error: z.string().optional() }).readonly()).readonly(),
+        attempts: z
+          .array(z.object({ address: z.string(), port: z.number(), ok: z.boolean(), durationMs: z.number().optional(), error: z.string().optional() }).readonly())
+          .readonly(),
       })
       .readonly()
       .optional(),
@@ -92,7 +94,10 @@ export const securityReportSchema = z
       })
       .readonly()
       .optional(),
-    sasl: z.object({ mechanism: z.string(), channelBinding: z.string().optional(), offered: z.array(z.string()).readonly() }).readonly().optional(),
+    sasl: z
+      .object({ mechanism: z.string(), channelBinding: z.string().optional(), offered: z.array(z.string()).readonly(), profile: z.enum(['SASL', 'SASL2+Bind2']).optional() })
+      .readonly()
+      .optional(),
     boundJid: z.string().optional(),
     notes: z.array(z.string()).readonly(),
   })

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { establishSession } from '../../electron/main/xmpp/session/establish';
 import { SessionFailure } from '../../electron/main/xmpp/session/failure';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../../electron/main/xmpp/session/policy';
+import { securityReportSchema } from '../../shared/security/report';
 import { getTestbed } from '../support/testbed/get-testbed.js';
 import type { ServerKind, TestbedInfo } from '../support/testbed/info.js';
 
@@ -28,7 +29,8 @@ describe.each(KINDS)('session initiation on %s', (kind) => {
     const s = await establishSession({ account: alice.jid, auth: { kind: 'password', password: alice.password }, trustAnchorsPem: ca, policy: policyFor(info) });
     try {
       const r = s.report;
-      expect(s.jid.startsWith(`${alice.jid}/bastion-`)).toBe(true);
+      // Bastion asks for "bastion-<random>" (RFC 6120 bind) or tags itself "bastion" (Bind2: the server adds a suffix).
+      expect(s.jid).toMatch(new RegExp(`^${alice.jid}/bastion[-~]`));
       expect(r.outcome).toBe('established');
       expect(r.starttls).toEqual({ advertised: true, result: 'proceed' });
       expect(r.tls).toMatchObject({ encrypted: true, version: 'TLS1.3', nameMatch: { type: 'DNS-ID', reference: info.servers[kind].domain } });
@@ -36,6 +38,9 @@ describe.each(KINDS)('session initiation on %s', (kind) => {
       expect(r.tls?.anchor?.subject).toContain('CN=');
       expect(r.tls?.peerChain[0]?.subjectAltName).toContain(`DNS:${info.servers[kind].domain}`);
       expect(r.sasl?.mechanism).toMatch(/^SCRAM-SHA-(1|256)(-PLUS)?$/);
+      // Prosody (prosody-modules) offers SASL2 + Bind2; ejabberd 23.01 does not.
+      expect(r.sasl?.profile).toBe(kind === 'prosody' ? 'SASL2+Bind2' : 'SASL');
+      expect(securityReportSchema.parse(r)).toEqual(r);
       expect(r.connection).toMatchObject({ address: info.servers[kind].host, port: 5222 });
       expect(r.dns?.queries.map((q) => q.type)).toEqual(['SRV', 'A', 'AAAA']);
       expect(JSON.stringify(r)).not.toContain(alice.password);
@@ -54,6 +59,26 @@ describe.each(KINDS)('session initiation on %s', (kind) => {
     expect(f.stage).toBe('sasl');
     expect(f.message).toMatch(/authentication failed.*not-authorized/);
     expect(f.report.outcome).toBe('failed');
+  });
+});
+
+describe('session initiation: classic SASL where SASL2 is switched off', () => {
+  it('[UCR-A4] Prosody with policy sasl2=false: RFC 6120 SASL, restart and bind', async () => {
+    const info = getTestbed();
+    const alice = user(info, 'prosody', 'alice');
+    const s = await establishSession({
+      account: alice.jid,
+      auth: { kind: 'password', password: alice.password },
+      trustAnchorsPem: await readFile(info.pki.caCert, 'utf8'),
+      policy: policyFor(info, { sasl2: false }),
+      resource: 'desk',
+    });
+    try {
+      expect(s.report.sasl?.profile).toBe('SASL');
+      expect(s.jid).toBe(`${alice.jid}/desk`);
+    } finally {
+      await s.stream.close();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 // A Prosody 0.12 instance from templates/prosody.cfg.lua: foreground, own process group, own
 // loopback address, all state under opts.dir. Calling startProsody again with the same dir is a
 // restart that keeps accounts and archives.
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from './exec.js';
 import { startProcess } from './process.js';
@@ -11,6 +11,21 @@ import { TEMPLATE_DIR, writeTemplate } from './template.js';
 /** Files worth keeping when a run fails (exist once the instance was started at least once). */
 export function prosodyLogFiles(dir: string): string[] {
   return ['prosody.out', 'prosody.log', 'prosody.cfg.lua'].map((f) => path.join(dir, f));
+}
+
+/**
+ * Debian's prosody-modules ships mod_sasl2 (XEP-0388) for a newer Prosody: it calls
+ * `conn:ssl_info()`, which 0.12.3 lacks, and crashes every TLS stream. A copy with that one call
+ * guarded goes into the instance's plugin directory (searched first); the module is otherwise
+ * unchanged, so SASL2 + Bind2 are tested against the real server code.
+ */
+async function installSasl2(pluginDir: string): Promise<void> {
+  const SYSTEM = '/usr/lib/prosody/modules';
+  const src = await readFile(path.join(SYSTEM, 'mod_sasl2', 'mod_sasl2.lua'), 'utf8');
+  const needle = 'local info = origin.conn:ssl_info();';
+  if (!src.includes(needle)) throw new Error('mod_sasl2.lua changed: re-check the Prosody 0.12 compatibility patch in prosody.ts');
+  await mkdir(path.join(pluginDir, 'mod_sasl2'), { recursive: true });
+  await writeFile(path.join(pluginDir, 'mod_sasl2', 'mod_sasl2.lua'), src.replace(needle, 'local info = origin.conn.ssl_info and origin.conn:ssl_info();'));
 }
 
 export async function startProsody(opts: ServerOptions): Promise<XmppServer> {
@@ -25,6 +40,7 @@ export async function startProsody(opts: ServerOptions): Promise<XmppServer> {
     path.join(TEMPLATE_DIR, 'mod_auth_hashed_ccert.lua'),
     path.join(opts.dir, 'plugins', 'mod_auth_hashed_ccert.lua'),
   );
+  await installSasl2(path.join(opts.dir, 'plugins'));
   await writeTemplate('prosody.cfg.lua', config, {
     DIR: opts.dir,
     ADDRESS: opts.address,

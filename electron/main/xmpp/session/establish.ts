@@ -6,17 +6,14 @@
  * Any failure terminates the session at once and is reported [UCR-T3, UCR-A2]. Nothing but the
  * stream header and `<starttls/>` ever crosses the wire before TLS [IMPP-P3].
  */
-import { randomBytes } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
-import { escapeXML } from '@xmpp/xml';
-import { parseAccountJid, parseFullJid, type BareJid, type FullJid } from '../../../../shared/xmpp/jid';
+import { parseAccountJid, type BareJid, type FullJid } from '../../../../shared/xmpp/jid';
 import type { SecurityReport, SessionStage } from '../../../../shared/security/report';
 import { resolveHomeServer, ResolutionFailure, type DnsPort } from '../../net/dns';
 import { connectFirst, ConnectFailure } from '../../net/tcp';
 import { matchServerIdentity, type NameMatch } from '../../pki/server-identity';
 import { createTlsClient, TlsFailure, type ClientIdentity, type TlsChannel } from '../../tls/engine';
 import type { GnuTlsAddon } from '../../tls/addon';
-import { selectMechanism } from '../sasl/select';
 import { socketPipe, tlsPipe } from '../stream/pipe';
 import { createXmlStream, NS_STREAM, StreamClosed, streamHeader, type XmlStream } from '../stream/xml-stream';
 import { assertNever } from '../../../../shared/util/assert-never';
@@ -24,12 +21,9 @@ import { findAnchor, summarise } from './certificates';
 import { classifyChange, describeChain, type CertificateChange, type CertificateDecision, type CertificateMemory } from './certificate-memory';
 import { SessionFailure } from './failure';
 import type { SessionPolicy } from './policy';
-import { NS_SASL, runSasl } from './sasl-exchange';
+import { authenticateAndBind } from './authenticate';
 
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
-const NS_BIND = 'urn:ietf:params:xml:ns:xmpp-bind';
-const NS_SESSION = 'urn:ietf:params:xml:ns:xmpp-session';
-const NS_SASL_CB = 'urn:xmpp:sasl-cb:0';
 
 export type SessionAuth =
   | { readonly kind: 'password'; readonly password: string }
@@ -63,9 +57,6 @@ export interface EstablishedSession {
 
 type MutableReport = { -readonly [K in keyof SecurityReport]: SecurityReport[K] } & { notes: string[] };
 
-function mechanismsOf(features: Element): string[] {
-  return (features.getChild('mechanisms', NS_SASL)?.getChildren('mechanism') ?? []).map((m) => m.getText().trim());
-}
 
 export async function establishSession(opts: EstablishOptions): Promise<EstablishedSession> {
   const now = opts.now ?? (() => new Date());
@@ -242,45 +233,25 @@ export async function establishSession(opts: EstablishOptions): Promise<Establis
     secure.restart(streamHeader({ to: domain, from: acct.jid }), tlsPipe(channel, socket));
     const features = await next('sasl', secure);
     if (!features.is('features', NS_STREAM)) return fail('sasl', `expected stream features, got <${features.name}/>`);
-    const offered = mechanismsOf(features);
-    const cbTypes = features.getChild('sasl-channel-binding', NS_SASL_CB)?.getChildren('channel-binding').map((c) => c.attrs.type as string);
-    const selection = selectMechanism({
-      offered,
-      allowed: policy.mechanisms,
+    const auth = await authenticateAndBind({
+      stream: secure,
+      features,
+      policy,
       credentials: opts.auth.kind === 'password' ? { kind: 'password', username: acct.local, password: opts.auth.password } : { kind: 'certificate', authzid: acct.jid },
       binding: info.channelBinding,
-      ...(cbTypes && cbTypes.length > 0 ? { serverBindingTypes: cbTypes } : {}),
+      domain,
+      account: acct.jid,
+      resource: opts.resource,
+      next: (stage) => next(stage, secure),
     });
-    if (!selection.ok) return fail('sasl', selection.reason);
-    if (offered.some((m) => m.endsWith('-PLUS')) && !selection.mechanism.channelBinding && opts.auth.kind === 'password') {
-      report.notes.push('the server offers channel binding but lists no type usable with this TLS version (XEP-0440); SCRAM runs without it');
+    if (!auth.ok) {
+      if (auth.sasl) report.sasl = auth.sasl;
+      return fail(auth.stage, auth.message);
     }
-    const outcome = await runSasl(secure, selection.mechanism, policy.stepTimeoutMs).catch((e: unknown) => fail('sasl', e instanceof Error ? e.message : String(e), e));
-    report.sasl = { mechanism: selection.mechanism.name, offered, ...(selection.mechanism.channelBinding ? { channelBinding: selection.mechanism.channelBinding } : {}) };
-    if (!outcome.ok) return fail('sasl', `authentication failed, the session is terminated: ${outcome.reason}`);
-
-    // Restart and bind, pipelined: the new header and the bind request go out together.
-    const resource = opts.resource ?? `bastion-${randomBytes(4).toString('hex')}`;
-    secure.restart(
-      streamHeader({ to: domain, from: acct.jid }) +
-        `<iq type='set' id='bind-1'><bind xmlns='${NS_BIND}'><resource>${escapeXML(resource)}</resource></bind></iq>`,
-    );
-    const postAuth = await next('bind', secure);
-    if (!postAuth.is('features', NS_STREAM) || !postAuth.getChild('bind', NS_BIND)) return fail('bind', 'the server offered no resource binding after authentication');
-    const bound = await next('bind', secure);
-    if (bound.name !== 'iq' || bound.attrs.id !== 'bind-1' || bound.attrs.type !== 'result') {
-      return fail('bind', `resource binding failed: ${bound.getChild('error')?.children.map((c) => (typeof c === 'string' ? c : c.name)).join(' ') ?? bound.name}`);
-    }
-    const jid = parseFullJid(bound.getChild('bind', NS_BIND)?.getChildText('jid') ?? '');
-    if (!jid || !jid.startsWith(`${acct.jid}/`)) return fail('bind', 'the server bound a JID that is not ours');
-
-    // RFC 3921 session establishment, only where a server still requires it (RFC 6121 App. E).
-    const session = postAuth.getChild('session', NS_SESSION);
-    if (session && !session.getChild('optional')) {
-      secure.send(`<iq type='set' id='session-1'><session xmlns='${NS_SESSION}'/></iq>`);
-      const r = await next('bind', secure);
-      if (r.attrs.id !== 'session-1' || r.attrs.type !== 'result') return fail('bind', 'session establishment failed');
-    }
+    report.sasl = auth.sasl;
+    report.notes.push(...auth.notes);
+    const { jid } = auth;
+    const postAuth = auth.postAuthFeatures;
 
     report.boundJid = jid;
     report.outcome = 'established';

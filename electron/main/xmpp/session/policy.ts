@@ -10,6 +10,8 @@ export interface SessionPolicy {
   readonly tls: TlsPolicy;
   /** Allowed SASL mechanisms, strongest first [UCR-A4]. */
   readonly mechanisms: readonly MechanismName[];
+  /** Use SASL2 with inline Bind2 (XEP-0388/0386) where the server offers both. */
+  readonly sasl2: boolean;
   /** DNS servers ("127.0.0.1:53"); empty = the system's. */
   readonly dnsServers: readonly string[];
   readonly connectTimeoutMs: number;
@@ -21,6 +23,7 @@ export const DEFAULT_SESSION_POLICY: SessionPolicy = Object.freeze({
   ucrMode: true,
   tls: Object.freeze({ minVersion: '1.2' as const }),
   mechanisms: MECHANISM_NAMES,
+  sasl2: true,
   dnsServers: [],
   connectTimeoutMs: 10_000,
   stepTimeoutMs: 15_000,

@@ -29,6 +29,8 @@ modules_enabled = {
   "roster"; "saslauth"; "tls"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "privacy_lists";
   "vcard4"; "vcard_legacy"; "version"; "uptime"; "time"; "ping"; "register"; "mam"; "smacks";
   "offline"; "csi_simple"; "admin_shell";
+  -- XEP-0388 SASL2 + XEP-0386 Bind2 (prosody-modules): authentication and binding in one exchange.
+  "sasl2"; "sasl2_bind2";
 }
 modules_disabled = { "s2s" }
 
