@@ -15,7 +15,8 @@
         "src/session.c",
         "src/signer.c",
         "src/verify.c",
-        "src/info.c"
+        "src/info.c",
+        "src/ocsp.c"
       ],
       "defines": ["NAPI_VERSION=8"],
       "conditions": [

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 
-export const SESSION_STAGES = ['policy', 'dns', 'tcp', 'starttls', 'tls', 'server-identity', 'certificate-change', 'sasl', 'bind', 'stream'] as const;
+export const SESSION_STAGES = ['policy', 'dns', 'tcp', 'starttls', 'tls', 'server-identity', 'revocation', 'certificate-change', 'sasl', 'bind', 'stream'] as const;
 export type SessionStage = (typeof SESSION_STAGES)[number];
 
 export const dnsQueryRecordSchema = z

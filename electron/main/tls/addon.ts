@@ -106,9 +106,75 @@ export interface PriorityDescription {
   macs: string[];
 }
 
+/** certUrls(): the revocation locations a certificate names (http(s) or not: the caller filters). */
+export interface NativeCertUrls {
+  /** Authority Information Access, id-ad-ocsp URIs, in certificate order. */
+  ocsp?: string[];
+  /** CRL Distribution Points, URI full names, in certificate order. */
+  crl?: string[];
+  error?: string;
+}
+
+export interface NativeOcspRequest {
+  /** DER OCSPRequest (SHA-1 CertID, the nonce extension if a nonce was given). */
+  der?: Buffer;
+  error?: string;
+}
+
+/** ocspVerify(): what a response says and whether it may be believed. Times: seconds since epoch. */
+export interface NativeOcspVerify {
+  responseStatus?: 'successful' | 'malformedRequest' | 'internalError' | 'tryLater' | 'sigRequired' | 'unauthorized' | 'unrecognised';
+  /** A SingleResponse's CertID (hash algorithm, issuer name hash, issuer key hash, serial) is this certificate's. */
+  certMatch: boolean;
+  certStatus?: 'good' | 'revoked' | 'unknown';
+  thisUpdate?: number;
+  nextUpdate?: number;
+  producedAt?: number;
+  revocationTime?: number;
+  /** RFC 5280 CRLReason code (revoked only). */
+  reason?: number;
+  /** Signed by the issuer, or by an id-kp-OCSPSigning responder certificate the issuer signed. */
+  signatureOk: boolean;
+  /** signer-not-found, signer-not-authorised, untrusted-signer, insecure-algorithm, signature-failure, signer-expired, ... */
+  signatureReasons: string[];
+  signatureError?: string;
+  /** The responder's DN when identified by name. */
+  responder?: string;
+  /** Only when a nonce was passed in. */
+  nonce?: 'match' | 'mismatch' | 'absent';
+  error?: string;
+}
+
+/** crlCheck(): the CRL's validity and whether it lists the certificate. Times: seconds since epoch. */
+export interface NativeCrlCheck {
+  /** Issuer DN matches, issuer is a CA with cRLSign, signature verifies with a non-weak algorithm (time not checked). */
+  signatureOk: boolean;
+  signatureReasons: string[];
+  signatureError?: string;
+  /** The CRL's issuer DN equals the certificate's issuer DN. */
+  issuerMatch?: boolean;
+  thisUpdate?: number;
+  nextUpdate?: number;
+  entries?: number;
+  revoked: boolean;
+  revocationTime?: number;
+  /** deltaCRLIndicator present. */
+  delta?: boolean;
+  /** issuingDistributionPoint present: the CRL may cover only part of the issuer's certificates. */
+  partitioned?: boolean;
+  /** OID of a critical extension we do not understand. */
+  unsupportedCritical?: string;
+  error?: string;
+}
+
 export interface GnuTlsAddon {
   createSession(options: NativeSessionOptions): NativeSession;
   describePriority(priority: string): PriorityDescription;
+  /** Revocation primitives (native/gnutls/src/ocsp.c); policy is in revocation.ts. Bad bytes give `error`, never a throw. */
+  certUrls(certDer: Uint8Array): NativeCertUrls;
+  ocspRequest(certDer: Uint8Array, issuerDer: Uint8Array, nonce?: Uint8Array): NativeOcspRequest;
+  ocspVerify(respDer: Uint8Array, certDer: Uint8Array, issuerDer: Uint8Array, nonce?: Uint8Array): NativeOcspVerify;
+  crlCheck(crlDer: Uint8Array, certDer: Uint8Array, issuerDer: Uint8Array): NativeCrlCheck;
   readonly gnutlsVersion: string;
   readonly signAlgorithms: readonly SignAlgorithm[];
 }

@@ -6,6 +6,7 @@
  *   Session: feed(buf), feedEof(), handshake() -> 'again'|'done', write(buf), read() -> Buffer|null,
  *            bye(), info() -> object, isPeerClosed() -> boolean, destroy()
  *   describePriority(priority) -> { protocols, suites, ... }   (what GnuTLS makes of a string)
+ *   certUrls, ocspRequest, ocspVerify, crlCheck                 (revocation primitives, ocsp.c)
  *   gnutlsVersion, signAlgorithms
  */
 #include <stdio.h>
@@ -373,6 +374,10 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"createSession", NULL, bst_create_session, NULL, NULL, NULL, napi_enumerable, NULL},
       {"describePriority", NULL, bst_describe_priority, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"certUrls", NULL, bst_cert_urls, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ocspRequest", NULL, bst_ocsp_request, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ocspVerify", NULL, bst_ocsp_verify, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"crlCheck", NULL, bst_crl_check, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gnutlsVersion", NULL, NULL, NULL, NULL, v, napi_enumerable, NULL},
       {"signAlgorithms", NULL, NULL, NULL, NULL, algos, napi_enumerable, NULL},
   };

@@ -134,4 +134,10 @@ napi_status bst_verify_reasons(napi_env env, unsigned status, unsigned peer_poli
 /* info (info.c) */
 napi_value bst_session_info(napi_env env, bst_session *s);
 
+/* revocation primitives: certUrls, ocspRequest, ocspVerify, crlCheck (ocsp.c) */
+napi_value bst_cert_urls(napi_env env, napi_callback_info info);
+napi_value bst_ocsp_request(napi_env env, napi_callback_info info);
+napi_value bst_ocsp_verify(napi_env env, napi_callback_info info);
+napi_value bst_crl_check(napi_env env, napi_callback_info info);
+
 #endif

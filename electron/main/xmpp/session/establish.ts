@@ -13,6 +13,7 @@ import { resolveHomeServer, ResolutionFailure, type DnsPort } from '../../net/dn
 import { connectFirst, ConnectFailure } from '../../net/tcp';
 import { matchServerIdentity, type NameMatch } from '../../pki/server-identity';
 import { createTlsClient, TlsFailure, type ClientIdentity, type TlsChannel } from '../../tls/engine';
+import { checkRevocation, revocationVerdict, type RevocationFetch } from '../../tls/revocation';
 import type { GnuTlsAddon } from '../../tls/addon';
 import { socketPipe, tlsPipe } from '../stream/pipe';
 import { createXmlStream, NS_STREAM, StreamClosed, streamHeader, type XmlStream } from '../stream/xml-stream';
@@ -38,6 +39,8 @@ export interface EstablishOptions {
   /** Injected in tests; default: a fresh c-ares resolver on policy.dnsServers. */
   readonly dns?: DnsPort;
   readonly tlsAddon?: GnuTlsAddon;
+  /** Injected in tests; default: plain HTTP(S) to the certificate's OCSP/CRL URLs. */
+  readonly revocationFetch?: RevocationFetch;
   readonly now?: () => Date;
   /** Remembers each account's server key [R7590-HF4]; without it no change can be noticed. */
   readonly certificateMemory?: CertificateMemory;
@@ -148,7 +151,7 @@ export async function establishSession(opts: EstablishOptions): Promise<Establis
         serverName: domain,
         trustAnchorsPem: opts.trustAnchorsPem,
         policy: policy.tls,
-        requestOcsp: true,
+        requestOcsp: policy.revocation !== 'off',
         ...(opts.auth.kind === 'certificate' ? { clientIdentity: opts.auth.identity } : {}),
         ...(opts.tlsAddon ? { addon: opts.tlsAddon } : {}),
         handshakeTimeoutMs: policy.stepTimeoutMs,
@@ -177,9 +180,6 @@ export async function establishSession(opts: EstablishOptions): Promise<Establis
       peerChain: info.peerChainDer.map(summarise),
       ...(anchor ? { anchor: summarise(anchor) } : {}),
       ...(nameMatch?.ok ? { nameMatch: { type: nameMatch.type, presented: nameMatch.presented, reference: domain } } : {}),
-      revocation: info.ocspStapledDer
-        ? { status: 'unknown', source: 'stapled OCSP response (not yet evaluated)' }
-        : { status: 'not-checked', source: 'none', detail: 'revocation checking is not implemented yet' },
       ...(opts.auth.kind === 'certificate' && opts.auth.identity.chainDer[0] && info.clientCertSent
         ? { clientCertificate: { ...summarise(Buffer.from(opts.auth.identity.chainDer[0])), ...(info.clientSignAlgorithm ? { signAlgorithm: info.clientSignAlgorithm } : {}) } }
         : {}),
@@ -188,6 +188,20 @@ export async function establishSession(opts: EstablishOptions): Promise<Establis
       channel.close();
       socket.destroy();
     };
+
+    // Revocation [UCR-A5]: GnuTLS already refused a revoked or forged stapled response inside the
+    // handshake; this looks at every certificate of the chain (staple, then OCSP, then CRL).
+    const revocation = await checkRevocation({
+      chainDer: info.peerChainDer,
+      trustAnchorsPem: opts.trustAnchorsPem,
+      ...(info.ocspStapledDer ? { stapledOcspDer: info.ocspStapledDer } : {}),
+      mode: policy.revocation,
+      ...(opts.revocationFetch ? { fetch: opts.revocationFetch } : {}),
+    });
+    report.tls = { ...report.tls, revocation: { status: revocation.status, source: revocation.source, ...(revocation.detail ? { detail: revocation.detail } : {}) } };
+    const verdict = revocationVerdict(policy.revocation, revocation);
+    if (verdict.terminate) return fail('revocation', `the server certificate failed the revocation check, the session is terminated: ${verdict.reason ?? revocation.status}`);
+    if (revocation.status === 'unknown') report.notes.push(`revocation status unknown (${revocation.detail ?? 'no source answered'}); policy ${policy.revocation} lets the session go on`);
 
     // Certificate change [R7590-HF4], decided before any credential is sent.
     if (opts.certificateMemory) {

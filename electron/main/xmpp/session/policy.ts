@@ -1,4 +1,5 @@
 import type { TlsPolicy } from '../../tls/engine';
+import type { RevocationMode } from '../../tls/revocation';
 import { MECHANISM_NAMES, type MechanismName } from '../sasl/mechanism';
 
 /** What admin policy decides about a session (the policy file feeds this; issue 8). */
@@ -8,6 +9,11 @@ export interface SessionPolicy {
   /** When set, only these JID domains may be contacted [UCR-S1]. */
   readonly allowedDomains?: readonly string[];
   readonly tls: TlsPolicy;
+  /**
+   * Server-certificate revocation [UCR-A5]: 'hard-fail' ends the session when no source can say
+   * the certificate is good; 'soft-fail' only when one says it is revoked; 'off' skips checking.
+   */
+  readonly revocation: RevocationMode;
   /** Allowed SASL mechanisms, strongest first [UCR-A4]. */
   readonly mechanisms: readonly MechanismName[];
   /** Use SASL2 with inline Bind2 (XEP-0388/0386) where the server offers both. */
@@ -22,6 +28,9 @@ export interface SessionPolicy {
 export const DEFAULT_SESSION_POLICY: SessionPolicy = Object.freeze({
   ucrMode: true,
   tls: Object.freeze({ minVersion: '1.2' as const }),
+  // Soft-fail by default so a seat without a reachable OCSP responder can still connect; the
+  // report always says which source answered, and admins switch to hard-fail by policy.
+  revocation: 'soft-fail',
   mechanisms: MECHANISM_NAMES,
   sasl2: true,
   dnsServers: [],
