@@ -49,6 +49,22 @@ describe.each(KINDS)('session initiation on %s', (kind) => {
     }
   });
 
+  it('[R7590-SR] no TLS session resumption: every connect is a full handshake that authenticates the server again', async () => {
+    const info = getTestbed();
+    const alice = user(info, kind, 'alice');
+    const ca = await readFile(info.pki.caCert, 'utf8');
+    for (let i = 0; i < 2; i++) {
+      const s = await establishSession({ account: alice.jid, auth: { kind: 'password', password: alice.password }, trustAnchorsPem: ca, policy: policyFor(info) });
+      try {
+        expect(s.report.tls?.resumed).toBe(false);
+        expect(s.report.tls?.peerChain.length).toBeGreaterThan(0);
+        expect(s.report.tls?.nameMatch?.type).toBe('DNS-ID');
+      } finally {
+        await s.stream.close();
+      }
+    }
+  });
+
   it('[UCR-A2] a wrong password terminates the session with a clear reason', async () => {
     const info = getTestbed();
     const alice = user(info, kind, 'alice');
