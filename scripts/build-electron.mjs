@@ -20,6 +20,17 @@ const common = {
 // (unpacked from the asar archive in the packaged app).
 const nodeExternal = ['electron', 'pkcs11js', '*.node', 'bufferutil', 'utf-8-validate'];
 
+/** Node programs bundled as ES modules (browser host, CLI): `require` for the CommonJS externals. */
+/** @type {import('esbuild').BuildOptions} */
+const nodeEsm = {
+  ...common,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  external: nodeExternal,
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+};
+
 await Promise.all([
   build({
     ...common,
@@ -40,28 +51,10 @@ await Promise.all([
     format: 'cjs',
     external: ['electron'],
   }),
-  build({
-    ...common,
-    entryPoints: ['electron/host/main.ts'],
-    outfile: 'dist/host/host.mjs',
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    external: nodeExternal,
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  }),
-  build({
-    ...common,
-    // The headless CLI (electron/cli): the same session core under plain Node. The GnuTLS addon
-    // is found upwards from the script's directory (dist/cli -> <repo>/native/gnutls/...).
-    entryPoints: ['electron/cli/main.ts'],
-    outfile: 'dist/cli/bastion.mjs',
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    external: nodeExternal,
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  }),
+  build({ ...nodeEsm, entryPoints: ['electron/host/main.ts'], outfile: 'dist/host/host.mjs' }),
+  // The headless CLI (electron/cli): the same session core under plain Node. The GnuTLS addon
+  // is found upwards from the script's directory (dist/cli -> <repo>/native/gnutls/...).
+  build({ ...nodeEsm, entryPoints: ['electron/cli/main.ts'], outfile: 'dist/cli/bastion.mjs' }),
   build({
     ...common,
     entryPoints: ['electron/host/web/bridge.ts'],
@@ -71,4 +64,4 @@ await Promise.all([
     format: 'iife',
   }),
 ]);
-console.log('built dist/electron/{main,preload}.cjs and dist/host/{host.mjs,bridge.js}');
+console.log('built dist/electron/{main,preload}.cjs, dist/host/{host.mjs,bridge.js} and dist/cli/bastion.mjs');

@@ -13,7 +13,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { establishSession, type EstablishedSession } from '../../electron/main/xmpp/session/establish';
-import { SessionFailure } from '../../electron/main/xmpp/session/failure';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../../electron/main/xmpp/session/policy';
 import { startRecordingListener, type RecordingListener } from '../support/listener';
 import { type DnsQuery, type TestDnsServer, startDns } from '../support/testbed/dns.js';
@@ -25,6 +24,7 @@ import { makeRunDir, type RunDir } from '../support/testbed/run-dir.js';
 import { randomPassword } from '../support/testbed/secret.js';
 import type { XmppServer } from '../support/testbed/server.js';
 import { type Zone, defaultZone } from '../support/testbed/zone.js';
+import { expectSessionFailure } from '../support/session';
 
 const DOMAIN = 'prosody.test';
 const SRV_NAME = `_xmpp-client._tcp.${DOMAIN}`;
@@ -46,17 +46,7 @@ function login(password = alice.password, extra: Partial<SessionPolicy> = {}, ac
   return establishSession({ account, auth: { kind: 'password', password }, trustAnchorsPem: ca, policy: policy(extra) });
 }
 
-async function failure(p: Promise<EstablishedSession>): Promise<SessionFailure> {
-  const r = await p.then(
-    async (s) => {
-      await s.stream.close();
-      return new Error(`expected a SessionFailure, but the session was established as ${s.jid}`);
-    },
-    (e: unknown) => e,
-  );
-  if (!(r instanceof SessionFailure)) throw r instanceof Error ? r : new Error(String(r));
-  return r;
-}
+const failure = expectSessionFailure;
 
 /** The private server's log as "TYPE name", A/AAAA of one name in a fixed order (c-ares sends them concurrently). */
 function shape(queries: readonly DnsQuery[]): string[] {

@@ -13,12 +13,12 @@
 // s_server in electron/main/tls/engine.channel.test.ts.
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { establishSession, type EstablishedSession } from '../../electron/main/xmpp/session/establish';
-import { SessionFailure } from '../../electron/main/xmpp/session/failure';
+import { establishSession } from '../../electron/main/xmpp/session/establish';
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../../electron/main/xmpp/session/policy';
 import { softIdentityFromPem, type SoftIdentity } from '../support/soft-identity';
 import { getTestbed } from '../support/testbed/get-testbed.js';
 import type { ServerKind, TestbedInfo } from '../support/testbed/info.js';
+import { expectSessionFailure } from '../support/session';
 
 const KINDS: readonly ServerKind[] = ['prosody', 'ejabberd'];
 const CLIENTS = [
@@ -39,17 +39,7 @@ function identity(name: string): SoftIdentity {
   return softIdentityFromPem(c.cert, c.key);
 }
 
-async function failure(p: Promise<EstablishedSession>): Promise<SessionFailure> {
-  const r = await p.then(
-    async (s) => {
-      await s.stream.close();
-      return new Error(`expected a SessionFailure, but the session was established as ${s.jid}`);
-    },
-    (e: unknown) => e,
-  );
-  if (!(r instanceof SessionFailure)) throw r instanceof Error ? r : new Error(String(r));
-  return r;
-}
+const failure = expectSessionFailure;
 
 beforeAll(async () => {
   info = getTestbed();
