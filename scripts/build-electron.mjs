@@ -41,6 +41,16 @@ await Promise.all([
     format: 'cjs',
     external: nodeExternal,
   }),
+  // The PKCS#11 owner: every card call runs in this worker thread (electron/main/pkcs11).
+  build({
+    ...common,
+    entryPoints: ['electron/main/pkcs11/worker/entry.ts'],
+    outfile: 'dist/electron/pkcs11-worker.cjs',
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: nodeExternal,
+  }),
   build({
     ...common,
     entryPoints: ['electron/preload/preload.ts'],
@@ -64,4 +74,4 @@ await Promise.all([
     format: 'iife',
   }),
 ]);
-console.log('built dist/electron/{main,preload}.cjs, dist/host/{host.mjs,bridge.js} and dist/cli/bastion.mjs');
+console.log('built dist/electron/{main,preload,pkcs11-worker}.cjs, dist/host/{host.mjs,bridge.js} and dist/cli/bastion.mjs');
