@@ -33,6 +33,8 @@ export interface XmppClient {
   readonly account: BareJid;
   readonly domain: string;
   readonly disco: DiscoRegistry;
+  /** The stream features after authentication (what the server offers this session). */
+  readonly features: Element | undefined;
   send(stanza: Element): void;
   /** Sends an IQ get/set and resolves with the result (rejects with IqError). */
   request(type: 'get' | 'set', to: string | undefined, payload: Element, timeoutMs?: number): Promise<Element>;
@@ -59,7 +61,12 @@ function listeners<T>(): { add(cb: T): Disposer; all(): T[] } {
   };
 }
 
-export function createXmppClient(session: { readonly jid: FullJid; readonly account: BareJid; readonly stream: XmlStream }): XmppClient {
+export function createXmppClient(session: {
+  readonly jid: FullJid;
+  readonly account: BareJid;
+  readonly stream: XmlStream;
+  readonly features?: Element;
+}): XmppClient {
   const { stream, jid, account } = session;
   const domain = account.includes('@') ? account.slice(account.indexOf('@') + 1) : account;
   const iqs = createIqTracker();
@@ -130,6 +137,7 @@ export function createXmppClient(session: { readonly jid: FullJid; readonly acco
     account,
     domain,
     disco,
+    features: session.features,
     send,
     request(type, to, payload, timeoutMs = DEFAULT_IQ_TIMEOUT_MS) {
       // RFC 6120 §10.3.3: our own server or bare JID may answer without a 'from'.

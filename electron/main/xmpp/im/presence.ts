@@ -1,0 +1,151 @@
+/**
+ * RFC 6121 §3–4 presence and subscriptions. Our own presence (show, status, priority), who is
+ * online with which resources, and subscription requests that are never answered on the
+ * user's behalf [IMPP-P1]: a request waits for an explicit approve or deny, and approval can be
+ * revoked later.
+ */
+import type { Element } from '@xmpp/xml';
+import xml from '@xmpp/xml';
+import type { Disposer } from '../../../../shared/util/disposable';
+import { bareOf, parseJid, type BareJid, type FullJid } from '../../../../shared/xmpp/jid';
+import type { XmppClient } from '../client/client';
+
+export const SHOWS = ['chat', 'away', 'xa', 'dnd'] as const;
+export type Show = (typeof SHOWS)[number];
+
+export interface OwnPresence {
+  readonly show?: Show;
+  readonly status?: string;
+  /** -128…127 (RFC 6121 §4.7.2.3). */
+  readonly priority?: number;
+}
+
+export interface ContactResource {
+  readonly jid: FullJid;
+  readonly show: Show | 'online';
+  readonly status?: string;
+  readonly priority: number;
+}
+
+export type PresenceEvent =
+  | { readonly kind: 'available'; readonly resource: ContactResource }
+  | { readonly kind: 'unavailable'; readonly jid: FullJid | BareJid; readonly status?: string }
+  | { readonly kind: 'subscription-request'; readonly from: BareJid; readonly status?: string }
+  | { readonly kind: 'subscribed' | 'unsubscribed' | 'unsubscribe'; readonly from: BareJid }
+  | { readonly kind: 'error'; readonly from: string; readonly condition: string };
+
+export interface PresenceModule {
+  setOwn(p: OwnPresence): void;
+  /** Directed presence to one entity (RFC 6121 §4.6). */
+  sendTo(to: string, p: OwnPresence | 'unavailable'): void;
+  /** Asks to see their presence (RFC 6121 §3.1.1). */
+  requestSubscription(to: BareJid, status?: string): void;
+  /** Approves their request (or pre-approves, §3.4). */
+  approve(from: BareJid): void;
+  /** Denies their request, or revokes an approval given earlier (§3.2, §3.4). */
+  deny(from: BareJid): void;
+  /** Stops seeing their presence (§3.3). */
+  cancel(to: BareJid): void;
+  /** Requests waiting for the user, oldest first. */
+  pendingRequests(): readonly BareJid[];
+  resources(of: BareJid): readonly ContactResource[];
+  onDidChangePresence(cb: (e: PresenceEvent) => void): Disposer;
+  dispose(): void;
+}
+
+function ownPresence(p: OwnPresence, to?: string): Element {
+  const priority = p.priority === undefined ? undefined : Math.max(-128, Math.min(127, Math.trunc(p.priority)));
+  return xml(
+    'presence',
+    to ? { to } : {},
+    ...(p.show ? [xml('show', {}, p.show)] : []),
+    ...(p.status ? [xml('status', {}, p.status)] : []),
+    ...(priority !== undefined ? [xml('priority', {}, String(priority))] : []),
+  );
+}
+
+export function registerPresence(client: XmppClient): PresenceModule {
+  const online = new Map<BareJid, Map<FullJid, ContactResource>>();
+  const pending: BareJid[] = [];
+  const listeners = new Set<(e: PresenceEvent) => void>();
+  const emit = (e: PresenceEvent): void => {
+    for (const cb of [...listeners]) cb(e);
+  };
+  const subscription = (type: string, to: BareJid, status?: string): void =>
+    client.send(xml('presence', { to, type }, ...(status ? [xml('status', {}, status)] : [])));
+
+  const off = client.onPresence((el) => {
+    const parsed = parseJid(String(el.attrs.from ?? ''));
+    if (!parsed.ok) return; // no or malformed 'from': nothing we can attribute it to
+    const bare = bareOf(parsed.jid);
+    const type = (el.attrs.type as string | undefined) ?? 'available';
+    const status = el.getChildText('status') ?? undefined;
+    switch (type) {
+      case 'available': {
+        if (parsed.jid.resource === undefined) return;
+        const full = `${bare}/${parsed.jid.resource}` as FullJid;
+        const showText = el.getChildText('show') ?? '';
+        const show = (SHOWS as readonly string[]).includes(showText) ? (showText as Show) : 'online';
+        const prio = Number.parseInt(el.getChildText('priority') ?? '0', 10);
+        const resource: ContactResource = { jid: full, show, ...(status ? { status } : {}), priority: Number.isFinite(prio) ? Math.max(-128, Math.min(127, prio)) : 0 };
+        const map = online.get(bare) ?? new Map<FullJid, ContactResource>();
+        online.set(bare, map.set(full, resource));
+        emit({ kind: 'available', resource });
+        return;
+      }
+      case 'unavailable': {
+        const jid = parsed.jid.resource === undefined ? bare : (`${bare}/${parsed.jid.resource}` as FullJid);
+        if (jid === bare) online.delete(bare);
+        else online.get(bare)?.delete(jid as FullJid);
+        emit({ kind: 'unavailable', jid, ...(status ? { status } : {}) });
+        return;
+      }
+      case 'subscribe':
+        if (!pending.includes(bare)) pending.push(bare);
+        emit({ kind: 'subscription-request', from: bare, ...(status ? { status } : {}) });
+        return;
+      case 'subscribed':
+      case 'unsubscribed':
+      case 'unsubscribe':
+        if (type === 'unsubscribed') online.delete(bare);
+        emit({ kind: type, from: bare });
+        return;
+      case 'error': {
+        const cond = el.getChild('error')?.children.find((c) => typeof c !== 'string' && c.name !== 'text');
+        emit({ kind: 'error', from: String(el.attrs.from), condition: typeof cond === 'object' ? cond.name : 'undefined-condition' });
+        return;
+      }
+      default:
+        return; // 'probe' is for servers; anything else is not presence we understand
+    }
+  });
+
+  const dropPending = (jid: BareJid): void => {
+    const i = pending.indexOf(jid);
+    if (i >= 0) pending.splice(i, 1);
+  };
+
+  return {
+    setOwn: (p) => client.send(ownPresence(p)),
+    sendTo: (to, p) => client.send(p === 'unavailable' ? xml('presence', { to, type: 'unavailable' }) : ownPresence(p, to)),
+    requestSubscription: (to, status) => subscription('subscribe', to, status),
+    approve: (from) => {
+      dropPending(from);
+      subscription('subscribed', from);
+    },
+    deny: (from) => {
+      dropPending(from);
+      subscription('unsubscribed', from);
+    },
+    cancel: (to) => subscription('unsubscribe', to),
+    pendingRequests: () => [...pending],
+    resources: (of) => [...(online.get(of)?.values() ?? [])],
+    onDidChangePresence(cb) {
+      listeners.add(cb);
+      return () => {
+        listeners.delete(cb);
+      };
+    },
+    dispose: off,
+  };
+}
