@@ -14,10 +14,12 @@ export function prosodyLogFiles(dir: string): string[] {
 }
 
 /**
- * Debian's prosody-modules ships mod_sasl2 (XEP-0388) for a newer Prosody: it calls
- * `conn:ssl_info()`, which 0.12.3 lacks, and crashes every TLS stream. A copy with that one call
- * guarded goes into the instance's plugin directory (searched first); the module is otherwise
- * unchanged, so SASL2 + Bind2 are tested against the real server code.
+ * Debian's prosody-modules ships mod_sasl2 (XEP-0388) for a newer Prosody. Against 0.12.3 it
+ * (1) calls `conn:ssl_info()`, which 0.12.3 lacks, crashing every TLS stream, and (2) never
+ * fires "authentication-success", so mod_c2s keeps the 10 000-byte pre-authentication stanza
+ * limit for the whole session. A copy with both fixed (the call guarded; the event fired where
+ * mod_saslauth fires it) goes into the instance's plugin directory, which is searched first;
+ * the module is otherwise unchanged, so SASL2 + Bind2 are tested against the real server code.
  */
 async function installSasl2(pluginDir: string): Promise<void> {
   const SYSTEM = '/usr/lib/prosody/modules';
@@ -25,7 +27,12 @@ async function installSasl2(pluginDir: string): Promise<void> {
   const needle = 'local info = origin.conn:ssl_info();';
   if (!src.includes(needle)) throw new Error('mod_sasl2.lua changed: re-check the Prosody 0.12 compatibility patch in prosody.ts');
   await mkdir(path.join(pluginDir, 'mod_sasl2'), { recursive: true });
-  await writeFile(path.join(pluginDir, 'mod_sasl2', 'mod_sasl2.lua'), src.replace(needle, 'local info = origin.conn.ssl_info and origin.conn:ssl_info();'));
+  const success = 'local ok, err = sm_make_authenticated(session, session.sasl_handler.username);';
+  if (!src.includes(success)) throw new Error('mod_sasl2.lua changed: re-check the authentication-success patch in prosody.ts');
+  const patched = src
+    .replace(needle, 'local info = origin.conn.ssl_info and origin.conn:ssl_info();')
+    .replace(success, `${success} if ok then module:fire_event("authentication-success", { session = session }); end`);
+  await writeFile(path.join(pluginDir, 'mod_sasl2', 'mod_sasl2.lua'), patched);
 }
 
 export async function startProsody(opts: ServerOptions): Promise<XmppServer> {

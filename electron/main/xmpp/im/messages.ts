@@ -1,0 +1,97 @@
+/**
+ * One-to-one messages: sending with a XEP-0359 origin-id (the key every later layer —
+ * outbox, MAM catch-up, carbons — de-duplicates on), receipts and chat markers requested,
+ * corrections (XEP-0308) and chat states (XEP-0085); receiving through the edge parser.
+ */
+import { randomUUID } from 'node:crypto';
+import xml from '@xmpp/xml';
+import type { Disposer } from '../../../../shared/util/disposable';
+import type { XmppClient } from '../client/client';
+import { registerReceipts } from '../xep/0184-receipts';
+import { NS, parseMessage, type ChatState, type ParsedMessage } from './message-parse';
+
+export interface OutgoingMessage {
+  readonly to: string;
+  readonly body: string;
+  readonly type?: 'chat' | 'normal';
+  readonly thread?: string;
+  /** XEP-0308: the id of our earlier message this one corrects. */
+  readonly replaces?: string;
+  /** A stable id chosen by the caller (the outbox re-sends with the same one). */
+  readonly id?: string;
+}
+
+export interface MessagesModule {
+  send(m: OutgoingMessage): { readonly id: string };
+  sendChatState(to: string, state: ChatState): void;
+  /** XEP-0333: tell the sender we displayed their message. */
+  markDisplayed(to: string, id: string): void;
+  onDidReceiveMessage(cb: (m: ParsedMessage) => void): Disposer;
+  /** Messages that arrived but were refused at the edge, with the reason (for logs and tests). */
+  onDidRefuseMessage(cb: (reason: string) => void): Disposer;
+  dispose(): void;
+}
+
+export function registerMessages(client: XmppClient, opts: { readonly sendReceipts: () => boolean }): MessagesModule {
+  const received = new Set<(m: ParsedMessage) => void>();
+  const refused = new Set<(reason: string) => void>();
+  const receipts = registerReceipts(client, { send: opts.sendReceipts });
+  const disposers: Disposer[] = [
+    receipts.dispose,
+    client.disco.addFeature(NS.sid),
+    client.disco.addFeature(NS.chatStates),
+    client.disco.addFeature(NS.markers),
+    client.disco.addFeature(NS.correct),
+    client.onMessage((el) => {
+      const r = parseMessage(el);
+      if (!r.ok) {
+        for (const cb of [...refused]) cb(r.reason);
+        return;
+      }
+      receipts.answer(r.message);
+      for (const cb of [...received]) cb(r.message);
+    }),
+  ];
+
+  return {
+    send(m) {
+      const id = m.id ?? randomUUID();
+      client.send(
+        xml(
+          'message',
+          { to: m.to, type: m.type ?? 'chat', id },
+          xml('body', {}, m.body),
+          ...(m.thread ? [xml('thread', {}, m.thread)] : []),
+          xml('origin-id', { xmlns: NS.sid, id }),
+          xml('request', { xmlns: NS.receipts }),
+          xml('markable', { xmlns: NS.markers }),
+          xml('active', { xmlns: NS.chatStates }),
+          ...(m.replaces ? [xml('replace', { xmlns: NS.correct, id: m.replaces })] : []),
+        ),
+      );
+      return { id };
+    },
+    sendChatState(to, state) {
+      // XEP-0085 §5.5: standalone notifications carry no body and should not be stored.
+      client.send(xml('message', { to, type: 'chat' }, xml(state, { xmlns: NS.chatStates }), xml('no-store', { xmlns: 'urn:xmpp:hints' })));
+    },
+    markDisplayed(to, id) {
+      client.send(xml('message', { to, type: 'chat' }, xml('displayed', { xmlns: NS.markers, id }), xml('store', { xmlns: 'urn:xmpp:hints' })));
+    },
+    onDidReceiveMessage(cb) {
+      received.add(cb);
+      return () => {
+        received.delete(cb);
+      };
+    },
+    onDidRefuseMessage(cb) {
+      refused.add(cb);
+      return () => {
+        refused.delete(cb);
+      };
+    },
+    dispose: () => {
+      for (const d of disposers) d();
+    },
+  };
+}
