@@ -28,6 +28,26 @@ afterAll(async () => {
 
 type Api = { invoke(n: string, i: unknown): Promise<unknown>; on(n: string, l: (p: unknown) => void): () => void };
 
+// Runs first: the core starts with the consent banner unacknowledged.
+describe('consent before connecting', () => {
+  it('[UCR-G3] the core refuses to connect until the DoD consent banner is acknowledged', async () => {
+    const tb = getTestbed();
+    const alice = tb.accounts.prosody.find((a) => a.username === 'alice');
+    if (!alice) throw new Error('no alice');
+    const page = await chrome.newPage();
+    await page.goto(app.host.url);
+    const r = await page.evaluate(async ({ account, password }) => {
+      const api = (window as unknown as { bastion: Api }).bastion;
+      const consent = await api.invoke('getConsent', {});
+      const refused = await api.invoke('connect', { account, auth: { kind: 'password', password } });
+      return { consent, refused };
+    }, { account: alice.jid, password: alice.password });
+    expect(r.consent).toMatchObject({ ok: true, value: { acknowledged: false, text: expect.stringContaining('U.S. Government (USG) Information System') } });
+    expect(r.refused).toMatchObject({ ok: false, error: { code: 'consent-required' } });
+    expect(app.core.handlers.getSecurityReport({}, { sender: 'test' })).toBeNull(); // nothing was attempted
+  });
+});
+
 describe.each<ServerKind>(['prosody', 'ejabberd'])('connect through IPC (%s)', (kind) => {
   it('connects, reports the session, and disconnects; events arrive; the password never comes back', async () => {
     const tb = getTestbed();
@@ -41,9 +61,10 @@ describe.each<ServerKind>(['prosody', 'ejabberd'])('connect through IPC (%s)', (
         const events: unknown[] = [];
         api.on('didChangeConnectionState', (p) => events.push(['state', p]));
         api.on('didUpdateSecurityReport', (p) => events.push(['report', p]));
-        const connected = await api.invoke('connect', { account, password });
+        await api.invoke('acknowledgeConsent', {});
+        const connected = await api.invoke('connect', { account, auth: { kind: 'password', password } });
         const report = await api.invoke('getSecurityReport', {});
-        const again = await api.invoke('connect', { account, password });
+        const again = await api.invoke('connect', { account, auth: { kind: 'password', password } });
         const disconnected = await api.invoke('disconnect', {});
         await new Promise((r) => setTimeout(r, 100));
         return { connected, report, again, disconnected, events };
@@ -67,7 +88,8 @@ describe.each<ServerKind>(['prosody', 'ejabberd'])('connect through IPC (%s)', (
     await page.goto(app.host.url);
     const r = await page.evaluate(async (account) => {
       const api = (window as unknown as { bastion: Api }).bastion;
-      return [await api.invoke('connect', { account, password: 'definitely-wrong' }), await api.invoke('getSecurityReport', {})];
+      await api.invoke('acknowledgeConsent', {});
+      return [await api.invoke('connect', { account, auth: { kind: 'password', password: 'definitely-wrong' } }), await api.invoke('getSecurityReport', {})];
     }, alice.jid);
     expect(r[0]).toMatchObject({ ok: false, error: { code: 'connection-failed', message: expect.stringMatching(/authentication failed/) } });
     expect(r[1]).toMatchObject({ ok: true, value: { outcome: 'failed', failure: { stage: 'sasl' } } });

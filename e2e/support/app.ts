@@ -25,13 +25,16 @@ export interface AppOptions {
 export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const rendererDir = path.join(DIST, 'renderer');
   const bridgeFile = path.join(DIST, 'host', 'bridge.js');
-  for (const f of [path.join(rendererDir, 'index.html'), bridgeFile]) {
+  const cardWorker = path.join(DIST, 'electron', 'pkcs11-worker.cjs');
+  for (const f of [path.join(rendererDir, 'index.html'), bridgeFile, cardWorker]) {
     await access(f).catch(() => {
       throw new Error(`${path.relative(process.cwd(), f)} is missing: run \`npm run build\` first (npm test does)`);
     });
   }
   const core = createCore(
-    nodeCoreDeps('browser-host', opts.stateDir, { session: nodeSessionEnvironment({ stateDir: opts.stateDir, env: opts.env ?? {} }) }),
+    nodeCoreDeps('browser-host', opts.stateDir, {
+      session: nodeSessionEnvironment({ stateDir: opts.stateDir, env: opts.env ?? {}, cardWorker: { workerFile: cardWorker } }),
+    }),
   );
   const errors: string[] = [];
   const host = await startBrowserHost({

@@ -7,12 +7,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore } from '../main/core/core';
 import { nodeCoreDeps } from '../main/core/node-deps';
+import { nodeSessionEnvironment } from '../main/core/session-env';
 import { createDispatcher } from '../main/ipc/dispatcher';
 import { startBrowserHost } from './host';
 
 const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stateDir = process.env.BASTION_STATE_DIR ?? path.join(os.homedir(), '.config', 'bastion-dev-host');
-const core = createCore(nodeCoreDeps('browser-host', stateDir));
+const session = nodeSessionEnvironment({ stateDir, cardWorker: { workerFile: path.join(distDir, 'electron', 'pkcs11-worker.cjs') } });
+const core = createCore(nodeCoreDeps('browser-host', stateDir, { session }));
 const host = await startBrowserHost({
   rendererDir: path.join(distDir, 'renderer'),
   bridgeFile: path.join(distDir, 'host', 'bridge.js'),

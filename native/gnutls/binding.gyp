@@ -16,11 +16,16 @@
         "src/signer.c",
         "src/verify.c",
         "src/info.c",
-        "src/ocsp.c"
+        "src/ocsp.c",
+        "src/handshake.c",
+        "src/pkcs12.c"
       ],
       "defines": ["NAPI_VERSION=8"],
       "conditions": [
         ["OS!='win'", {
+          # uv.h (the handshake thread: uv_thread/uv_mutex/uv_cond) needs the POSIX thread types
+          # that strict -std=c11 hides.
+          "defines": ["_GNU_SOURCE"],
           "cflags": [
             "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter",
             "-Werror=implicit-function-declaration", "-fvisibility=hidden"

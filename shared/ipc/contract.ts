@@ -33,10 +33,76 @@ const emptySchema = z.object({}).strict();
 
 export const connectionStateSchema = z
   .object({
-    state: z.enum(['disconnected', 'connecting', 'awaiting-certificate-decision', 'connected', 'failed']),
+    /** 'locked': the card was removed; the session ended and needs the card and PIN again. */
+    state: z.enum(['disconnected', 'connecting', 'awaiting-certificate-decision', 'connected', 'failed', 'locked']),
     account: z.string().optional(),
     jid: z.string().optional(),
     error: z.object({ stage: z.enum(SESSION_STAGES), message: z.string() }).readonly().optional(),
+  })
+  .readonly();
+
+/** How the user authenticates: password, CAC (PKCS#11) or a PKCS#12 software certificate. */
+export const authSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('password'), password: z.string().min(1).max(1024) }).strict(),
+  z
+    .object({
+      kind: z.literal('card'),
+      slot: z.string().regex(/^\d{1,20}$/),
+      /** CKA_ID (hex) of the certificate and its key. */
+      certificateId: z.string().regex(/^[0-9a-f]{1,256}$/),
+      pin: z.string().min(4).max(64),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('pkcs12'),
+      /** The file's bytes, base64; the renderer has no file system, so it sends the content. */
+      fileBase64: z.string().min(4).max(200_000).regex(/^[A-Za-z0-9+/]*={0,2}$/),
+      password: z.string().max(1024),
+    })
+    .strict(),
+]);
+
+export const cardCertificateSchema = z
+  .object({
+    id: z.string(),
+    label: z.string(),
+    subject: z.string(),
+    issuer: z.string(),
+    notBefore: z.string(),
+    notAfter: z.string(),
+    fingerprint256: z.string(),
+    keyType: z.enum(['rsa', 'ec', 'unsupported']),
+    bits: z.number(),
+    usableForTls: z.boolean(),
+    reason: z.string().optional(),
+    warnings: z.array(z.string()).readonly(),
+    /** The JID this certificate maps to (XEP-0178: xmppAddr, else UPN, else e-mail). */
+    xmppIdentity: z.object({ jid: z.string(), source: z.string() }).readonly().nullable(),
+  })
+  .readonly();
+
+export const cardTokenSchema = z
+  .object({
+    slot: z.string(),
+    label: z.string(),
+    manufacturer: z.string(),
+    model: z.string(),
+    serial: z.string(),
+    /** What the card says about its PIN counter. */
+    pin: z.enum(['ok', 'low', 'final-try', 'locked']),
+    minPinLength: z.number(),
+    maxPinLength: z.number(),
+    certificates: z.array(cardCertificateSchema).readonly(),
+  })
+  .readonly();
+
+export const cardsSchema = z
+  .object({
+    /** The PKCS#11 module in use, or why there is none. */
+    module: z.object({ path: z.string(), source: z.string() }).readonly().nullable(),
+    problem: z.string().optional(),
+    tokens: z.array(cardTokenSchema).readonly(),
   })
   .readonly();
 
@@ -57,16 +123,22 @@ export const commandSchemas = {
       .readonly(),
   },
   /**
-   * Opens a session for the account (password for now; CAC and PKCS#12 come with their issue).
-   * The password crosses IPC once, is used for SASL, and is not kept.
+   * Opens a session for the account with a password, a CAC or a PKCS#12 file. Secrets (password,
+   * PIN, file password) cross IPC once, are used, and are not kept. Refused with
+   * 'consent-required' until the consent banner was acknowledged [UCR-G3].
    */
   connect: {
-    input: z.object({ account: z.string().min(3).max(3071), password: z.string().min(1).max(1024) }).strict(),
+    input: z.object({ account: z.string().min(3).max(3071), auth: authSchema }).strict(),
     output: z.object({ jid: z.string() }).readonly(),
   },
   disconnect: { input: emptySchema, output: emptySchema.readonly() },
   /** The report of the current (or last attempted) session, for the security panel [R7590-HF1…HF3]. */
   getSecurityReport: { input: emptySchema, output: securityReportSchema.nullable() },
+  /** The DoD Notice and Consent banner text and whether it was acknowledged in this run [UCR-G3]. */
+  getConsent: { input: emptySchema, output: z.object({ text: z.string(), acknowledged: z.boolean() }).readonly() },
+  acknowledgeConsent: { input: emptySchema, output: emptySchema.readonly() },
+  /** Smart-card readers, tokens and the certificates on them [UCR-T5]. */
+  listCards: { input: emptySchema, output: cardsSchema },
   /** The user's answer to didDetectCertificateChange [R7590-HF4]. */
   decideCertificateChange: {
     input: z.object({ requestId: z.string().min(1).max(64), decision: certificateDecisionSchema }).strict(),
@@ -78,6 +150,8 @@ export const eventSchemas = {
   didReceivePing: z.object({ nonce: z.string(), receivedAt: z.iso.datetime() }).readonly(),
   didChangeConnectionState: connectionStateSchema,
   didUpdateSecurityReport: securityReportSchema,
+  /** A card was inserted or removed: the new list. */
+  didChangeCards: cardsSchema,
   /** The server's certificate changed in a way that is not a routine renewal: ask the user. */
   didDetectCertificateChange: z
     .object({ requestId: z.string(), account: z.string(), previous: knownCertificateSchema, presented: knownCertificateSchema })
@@ -86,6 +160,9 @@ export const eventSchemas = {
 
 export type AppInfo = z.output<typeof appInfoSchema>;
 export type ConnectionState = z.output<typeof connectionStateSchema>;
+export type AuthInput = z.output<typeof authSchema>;
+export type Cards = z.output<typeof cardsSchema>;
+export type CardToken = z.output<typeof cardTokenSchema>;
 export type CommandInput<K extends CommandName> = z.input<(typeof commandSchemas)[K]['input']>;
 export type CommandOutput<K extends CommandName> = z.output<(typeof commandSchemas)[K]['output']>;
 export type EventPayload<K extends EventName> = z.output<(typeof eventSchemas)[K]>;

@@ -12,12 +12,16 @@ export const commandNames = [
   'disconnect',
   'getSecurityReport',
   'decideCertificateChange',
+  'getConsent',
+  'acknowledgeConsent',
+  'listCards',
 ] as const;
 export const eventNames = [
   'didReceivePing',
   'didChangeConnectionState',
   'didUpdateSecurityReport',
   'didDetectCertificateChange',
+  'didChangeCards',
 ] as const;
 
 export type CommandName = (typeof commandNames)[number];

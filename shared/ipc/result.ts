@@ -14,6 +14,12 @@ export const ipcErrorCodes = [
   'invalid-state',
   /** A session could not be established; the message says at which stage and why. */
   'connection-failed',
+  /** The card refused the PIN (the message says how many tries are left, or that it is locked). */
+  'pin-rejected',
+  /** The smart card or its reader could not be used (no module, card removed, card error). */
+  'card-unavailable',
+  /** The DoD Notice and Consent banner has not been acknowledged yet [UCR-G3]. */
+  'consent-required',
   /** The transport between renderer and main failed (browser host only). */
   'transport',
   /** A bug in main; the message is generic, details are in the main-process log. */

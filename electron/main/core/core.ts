@@ -1,6 +1,9 @@
 import type { AppInfo } from '../../../shared/ipc';
 import type { CommandHandlers } from '../ipc/handlers';
 import { createEventHub, type EventHub } from '../ipc/events';
+import { DOD_CONSENT_BANNER } from '../../../shared/policy/consent';
+import { CommandFailure } from '../ipc/handlers';
+import { createCardManager } from './card-manager';
 import { createSessionManager, type SessionEnvironment } from './session-manager';
 
 /**
@@ -15,6 +18,8 @@ export interface CoreDeps {
   readonly now: () => Date;
   readonly validateEvents: boolean;
   readonly session: SessionEnvironment;
+  /** The DoD Notice and Consent banner (admin policy may replace it) [UCR-G3]. */
+  readonly consentText?: string;
 }
 
 export interface Core {
@@ -26,7 +31,10 @@ export interface Core {
 /** The main-process core: no UI, no Electron import; the shells wire it to a transport. */
 export function createCore(deps: CoreDeps): Core {
   const events = createEventHub({ validate: deps.validateEvents });
-  const sessions = createSessionManager(deps.session, events);
+  const cards = createCardManager(deps.session.cards, events);
+  const sessions = createSessionManager(deps.session, events, cards);
+  // Acknowledged once per run of the app, before any connection [UCR-G3].
+  let consentAcknowledged = false;
   const handlers: CommandHandlers = {
     getAppInfo: () => ({
       name: 'Bastion',
@@ -40,7 +48,16 @@ export function createCore(deps: CoreDeps): Core {
       events.emit('didReceivePing', { nonce, receivedAt });
       return { nonce, runtime: deps.runtime, receivedAt };
     },
-    connect: ({ account, password }) => sessions.connect(account, password),
+    connect: ({ account, auth }) => {
+      if (!consentAcknowledged) throw new CommandFailure('consent-required', 'acknowledge the DoD Notice and Consent banner before connecting');
+      return sessions.connect(account, auth);
+    },
+    getConsent: () => ({ text: deps.consentText ?? DOD_CONSENT_BANNER, acknowledged: consentAcknowledged }),
+    acknowledgeConsent: () => {
+      consentAcknowledged = true;
+      return {};
+    },
+    listCards: () => cards.list(),
     disconnect: async () => {
       await sessions.disconnect();
       return {};
@@ -54,6 +71,9 @@ export function createCore(deps: CoreDeps): Core {
   return {
     handlers,
     events,
-    dispose: () => sessions.dispose(),
+    dispose: async () => {
+      await sessions.dispose();
+      await cards.dispose();
+    },
   };
 }

@@ -1,18 +1,25 @@
 /**
  * Where a Node-hosted core (Electron main, browser host, CLI) gets its session settings until
  * the admin policy file arrives (issue 8): trust anchors from BASTION_TRUST_ANCHORS (a PEM file)
- * or /etc/bastion/trust-anchors.pem, DNS servers from BASTION_DNS_SERVERS, and the remembered
+ * or /etc/bastion/trust-anchors.pem, DNS servers from BASTION_DNS_SERVERS, PKCS#11 modules from
+ * BASTION_PKCS11_MODULE, card-removal behaviour from BASTION_CARD_REMOVAL, and the remembered
  * server certificates under the state directory.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createFileCertificateMemory } from '../xmpp/session/certificate-memory';
 import { DEFAULT_SESSION_POLICY } from '../xmpp/session/policy';
+import type { CardEnvironment } from './card-manager';
 import type { SessionEnvironment } from './session-manager';
 
 export const DEFAULT_TRUST_ANCHORS = '/etc/bastion/trust-anchors.pem';
 
-export function nodeSessionEnvironment(opts: { readonly stateDir: string; readonly env?: NodeJS.ProcessEnv }): SessionEnvironment {
+export function nodeSessionEnvironment(opts: {
+  readonly stateDir: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Where the PKCS#11 worker bundle is, for hosts whose bundle is not next to it. */
+  readonly cardWorker?: CardEnvironment['worker'];
+}): SessionEnvironment {
   const env = opts.env ?? process.env;
   const anchorsFile = env.BASTION_TRUST_ANCHORS ?? DEFAULT_TRUST_ANCHORS;
   const dnsServers = (env.BASTION_DNS_SERVERS ?? '')
@@ -29,5 +36,11 @@ export function nodeSessionEnvironment(opts: { readonly stateDir: string; readon
     },
     policy: { ...DEFAULT_SESSION_POLICY, dnsServers },
     certificateMemory: createFileCertificateMemory(path.join(opts.stateDir, 'server-certificates.json')),
+    cards: {
+      // BASTION_PKCS11_MODULE: absolute module paths, comma-separated, tried before the defaults.
+      modulePaths: (env.BASTION_PKCS11_MODULE ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0),
+      worker: opts.cardWorker ?? {},
+    },
+    onCardRemoval: env.BASTION_CARD_REMOVAL === 'keep' ? 'keep' : 'terminate',
   };
 }

@@ -6,8 +6,11 @@ import { createMemoryCertificateMemory, type KnownCertificate } from '../xmpp/se
 import type { EstablishOptions } from '../xmpp/session/establish';
 import { SessionFailure } from '../xmpp/session/failure';
 import { DEFAULT_SESSION_POLICY } from '../xmpp/session/policy';
+import { createCardManager } from './card-manager';
 import { createSessionManager, type SessionEnvironment } from './session-manager';
 
+const PW = { kind: 'password', password: 'pw' } as const;
+const noCards = (events: ReturnType<typeof createEventHub>) => createCardManager({ modulePaths: ['/nonexistent/pkcs11.so'], worker: {} }, events);
 const cert = (k: string): KnownCertificate => ({ spkiSha256: k, issuer: `CN=${k}`, issuerSpkiSha256: k, leafSha256: k, firstSeen: 't', lastSeen: 't' });
 
 function setup(establish: SessionEnvironment['establish']) {
@@ -18,9 +21,11 @@ function setup(establish: SessionEnvironment['establish']) {
     loadTrustAnchors: () => Promise.resolve('-----BEGIN CERTIFICATE-----'),
     policy: DEFAULT_SESSION_POLICY,
     certificateMemory: createMemoryCertificateMemory(),
+    cards: { modulePaths: ['/nonexistent/pkcs11.so'], worker: {} },
+    onCardRemoval: 'terminate',
     ...(establish ? { establish } : {}),
   };
-  return { manager: createSessionManager(env, events), seen };
+  return { manager: createSessionManager(env, events, noCards(events)), seen };
 }
 
 describe('session manager', () => {
@@ -37,7 +42,7 @@ describe('session manager', () => {
       });
     });
     const { manager, seen } = setup(establish);
-    const connecting = manager.connect('a@x.test', 'pw').catch((e: unknown) => e);
+    const connecting = manager.connect('a@x.test', PW).catch((e: unknown) => e);
     await vi.waitFor(() => expect(seen.some(([n]) => n === 'didDetectCertificateChange')).toBe(true));
     const question = seen.find(([n]) => n === 'didDetectCertificateChange')?.[1] as { requestId: string };
     expect(() => manager.decide('not-the-id', 'accept-once')).toThrow(CommandFailure);
@@ -58,15 +63,22 @@ describe('session manager', () => {
   it('refuses a second connect while one is running, and says why when trust anchors are missing', async () => {
     let release: () => void = () => {};
     const { manager } = setup(() => new Promise((_r, reject) => (release = () => reject(new Error('x')))));
-    const first = manager.connect('a@x.test', 'pw').catch(() => undefined);
-    await expect(manager.connect('a@x.test', 'pw')).rejects.toThrow(/already running/);
+    const first = manager.connect('a@x.test', PW).catch(() => undefined);
+    await expect(manager.connect('a@x.test', PW)).rejects.toThrow(/already running/);
     release();
     await first;
     const events = createEventHub({ validate: true });
     const noAnchors = createSessionManager(
-      { loadTrustAnchors: () => Promise.reject(new Error('cannot read /etc/bastion/trust-anchors.pem')), policy: DEFAULT_SESSION_POLICY, certificateMemory: createMemoryCertificateMemory() },
+      {
+        loadTrustAnchors: () => Promise.reject(new Error('cannot read /etc/bastion/trust-anchors.pem')),
+        policy: DEFAULT_SESSION_POLICY,
+        certificateMemory: createMemoryCertificateMemory(),
+        cards: { modulePaths: ['/nonexistent/pkcs11.so'], worker: {} },
+        onCardRemoval: 'terminate',
+      },
       events,
+      noCards(events),
     );
-    await expect(noAnchors.connect('a@x.test', 'pw')).rejects.toThrow(/no trust anchors are configured: cannot read/);
+    await expect(noAnchors.connect('a@x.test', PW)).rejects.toThrow(/no trust anchors are configured: cannot read/);
   });
 });

@@ -4,7 +4,7 @@
  * session core does — and keeps no password after `connect` returns.
  */
 import { randomUUID } from 'node:crypto';
-import type { ConnectionState } from '../../../shared/ipc';
+import type { AuthInput, ConnectionState } from '../../../shared/ipc';
 import type { SecurityReport } from '../../../shared/security/report';
 import type { EventHub } from '../ipc/events';
 import { CommandFailure } from '../ipc/handlers';
@@ -12,26 +12,34 @@ import type { CertificateDecision, CertificateMemory } from '../xmpp/session/cer
 import { establishSession, type EstablishedSession, type EstablishOptions } from '../xmpp/session/establish';
 import { SessionFailure } from '../xmpp/session/failure';
 import type { SessionPolicy } from '../xmpp/session/policy';
+import type { CardEnvironment, CardManager } from './card-manager';
+import { prepareCredentials } from './credentials';
 
 export interface SessionEnvironment {
   /** The configured trust anchors (DoD PKI roots in production) [UCR-T4]. */
   loadTrustAnchors(): Promise<string>;
   readonly policy: SessionPolicy;
   readonly certificateMemory: CertificateMemory;
+  /** Smart cards: PKCS#11 module paths and how to start the card worker. */
+  readonly cards: CardEnvironment;
+  /** Card removed during a session: 'terminate' (default: end it and ask for the card and PIN again) or 'keep'. */
+  readonly onCardRemoval: 'terminate' | 'keep';
   /** For tests: replaces establishSession (e.g. to inject a DNS port). */
   readonly establish?: (opts: EstablishOptions) => Promise<EstablishedSession>;
 }
 
 export interface SessionManager {
-  connect(account: string, password: string): Promise<{ jid: string }>;
+  connect(account: string, auth: AuthInput): Promise<{ jid: string }>;
   disconnect(): Promise<void>;
   report(): SecurityReport | null;
   decide(requestId: string, decision: CertificateDecision): void;
   dispose(): Promise<void>;
 }
 
-export function createSessionManager(env: SessionEnvironment, events: EventHub): SessionManager {
+export function createSessionManager(env: SessionEnvironment, events: EventHub, cards: CardManager): SessionManager {
   let session: EstablishedSession | undefined;
+  /** The card slot the current session's key is on, if any. */
+  let sessionSlot: string | undefined;
   let lastReport: SecurityReport | null = null;
   let busy = false;
   const pendingDecisions = new Map<string, (d: CertificateDecision) => void>();
@@ -42,9 +50,21 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub):
     events.emit('didUpdateSecurityReport', r);
   };
 
+  // Card removal [UCR-T5]: by default the session ends at once and the user must bring the card
+  // back and enter the PIN again; policy may keep the session (the TLS keys are already agreed).
+  cards.onDidRemoveToken((e) => {
+    const s = session;
+    if (!s || sessionSlot === undefined || e.slot !== sessionSlot || env.onCardRemoval === 'keep') return;
+    session = undefined;
+    sessionSlot = undefined;
+    void s.stream.close(500).catch(() => undefined);
+    setState({ state: 'locked', account: s.account, error: { stage: 'tls', message: 'the smart card was removed: insert it and enter your PIN again' } });
+  });
+
   async function disconnect(): Promise<void> {
     const s = session;
     session = undefined;
+    sessionSlot = undefined;
     for (const resolve of pendingDecisions.values()) resolve('reject');
     pendingDecisions.clear();
     if (s) {
@@ -54,20 +74,28 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub):
   }
 
   return {
-    async connect(account, password) {
+    async connect(account, authInput) {
       if (busy || session) throw new CommandFailure('invalid-state', session ? 'already connected: disconnect first' : 'a connection attempt is already running');
       busy = true;
       setState({ state: 'connecting', account });
+      let credentials: Awaited<ReturnType<typeof prepareCredentials>> | undefined;
       try {
         const trustAnchorsPem = await env.loadTrustAnchors().catch((e: unknown) => {
           throw new CommandFailure('invalid-state', `no trust anchors are configured: ${e instanceof Error ? e.message : String(e)}`);
         });
+        credentials = await prepareCredentials(authInput, cards);
+        // The identity can only lower the policy's ceiling (an RSA card without PSS: TLS 1.2).
+        const max = credentials.maxTlsVersion === '1.2' ? ('1.2' as const) : undefined;
+        const policy = max ? { ...env.policy, tls: { ...env.policy.tls, maxVersion: max } } : env.policy;
+        if (max && policy.tls.minVersion === '1.3') {
+          throw new CommandFailure('card-unavailable', 'this card cannot sign with RSA-PSS, which TLS 1.3 requires, and policy does not allow TLS 1.2');
+        }
         const establish = env.establish ?? establishSession;
         const s = await establish({
           account,
-          auth: { kind: 'password', password },
+          auth: credentials.auth,
           trustAnchorsPem,
-          policy: env.policy,
+          policy,
           certificateMemory: env.certificateMemory,
           onCertificateChange: (change) =>
             new Promise<CertificateDecision>((resolve) => {
@@ -78,7 +106,8 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub):
             }),
         });
         session = s;
-        publish(s.report);
+        sessionSlot = credentials.slot;
+        publish({ ...s.report, notes: [...s.report.notes, ...credentials.notes] });
         s.stream.onClose((err) => {
           if (session !== s) return;
           session = undefined;
@@ -97,6 +126,8 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub):
       } finally {
         busy = false;
         pendingDecisions.clear();
+        // A PKCS#12 key is needed only for the handshake: freed now, established or not.
+        credentials?.dispose();
       }
     },
     disconnect,

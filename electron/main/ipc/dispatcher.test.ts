@@ -20,6 +20,8 @@ function makeCore() {
       loadTrustAnchors: () => Promise.reject(new Error('none in this test')),
       policy: DEFAULT_SESSION_POLICY,
       certificateMemory: createMemoryCertificateMemory(),
+      cards: { modulePaths: ['/nonexistent/pkcs11.so'], worker: {} },
+      onCardRemoval: 'terminate',
     },
   });
 }

@@ -23,7 +23,7 @@ export type CommandHandlers = { readonly [K in CommandName]: CommandHandler<K> }
  */
 export class CommandFailure extends Error {
   constructor(
-    readonly code: 'invalid-argument' | 'invalid-state' | 'connection-failed',
+    readonly code: 'invalid-argument' | 'invalid-state' | 'connection-failed' | 'pin-rejected' | 'card-unavailable' | 'consent-required',
     message: string,
   ) {
     super(message);

@@ -40,11 +40,43 @@ export interface NativeSessionOptions {
   minEcBits: number;
   onWrite: (ciphertext: Buffer) => void;
   clientCert?: NativeClientCert;
-  /** data: the hash (PSS, ECDSA) or DigestInfo (PKCS#1 v1.5); returns the signature (ECDSA: DER). */
-  sign?: (algo: SignAlgorithm, data: Buffer) => Buffer;
-  /** Called inside the handshake after the chain verified; null accepts, a string rejects. */
+  /**
+   * data: the hash (PSS, ECDSA) or DigestInfo (PKCS#1 v1.5); answers with the signature (ECDSA:
+   * DER). Called on the JS thread with `this` = the session. In a threaded handshake
+   * (startHandshake) it may return the signature, a Promise of it, or undefined and answer later
+   * with session.deliverSignature(id, sig | error); a throw or a rejection refuses (the error
+   * becomes the handshake error's `cause`). In the synchronous handshake() it must return it.
+   */
+  sign?: (algo: SignAlgorithm, data: Buffer, id: number) => Uint8Array | PromiseLike<Uint8Array> | undefined;
+  /** Called during the handshake (on the JS thread) after the chain verified; null accepts, a string rejects. */
   checkPeer?: (chainDer: Buffer[]) => string | null;
+  /** A key from loadPkcs12(): the session signs with its own copy, inside GnuTLS (no clientCert/sign then). */
+  clientKey?: NativeKeyHandle;
 }
+
+/** Opaque handle of a private key held in native memory (loadPkcs12). */
+export interface NativeKeyHandle {
+  /** True once dispose() ran (or the key was never usable). */
+  readonly disposed: boolean;
+  /** Frees (GnuTLS clears, then frees) the key now; idempotent. Sessions already made keep their own copy. */
+  dispose(): void;
+}
+
+export type Pkcs12ErrorCode =
+  | 'pkcs12-bad-password'
+  | 'pkcs12-malformed'
+  | 'pkcs12-no-key'
+  | 'pkcs12-no-certificate'
+  /** Key and certificates present, but no certificate belongs to the key. */
+  | 'pkcs12-key-mismatch'
+  /** Not RSA or EC P-256/P-384. */
+  | 'pkcs12-unsupported-key'
+  /** An encryption or MAC algorithm GnuTLS does not implement. */
+  | 'pkcs12-unsupported';
+
+export type NativePkcs12 =
+  | { key: NativeKeyHandle; chainDer: Buffer[]; keyType: 'rsa' | 'ec'; bits: number; signAlgos: SignAlgorithm[]; error?: undefined }
+  | { error: Pkcs12ErrorCode; message: string };
 
 export interface NativeInfo {
   state: 'handshaking' | 'open' | 'closed' | 'failed';
@@ -74,8 +106,20 @@ export interface NativeInfo {
 }
 
 export interface NativeSession {
+  /** Queues ciphertext from the transport (wakes a handshake thread waiting for it). */
   feed(ciphertext: Uint8Array): void;
   feedEof(): void;
+  /**
+   * Runs the handshake on a native thread; onDone(null) or onDone(error) follows on the JS
+   * thread (never after destroy()). Until then the thread owns the GnuTLS session: only feed,
+   * feedEof, deliverSignature, bye (flush only) and destroy may be called; info() throws
+   * ERR_BASTION_TLS_BUSY. timeoutMs: native deadline for the whole handshake (error code
+   * ERR_BASTION_TLS_TIMEOUT); 0/absent = none.
+   */
+  startHandshake(onDone: (err: NativeTlsError | null) => void, timeoutMs?: number): void;
+  /** The answer to sign(algo, data, id): the signature, or anything else (an Error) to refuse. False if that request is gone. */
+  deliverSignature(id: number, result: unknown): boolean;
+  /** Synchronous, non-blocking handshake step on the JS thread (a signer must answer synchronously). */
   handshake(): 'again' | 'done';
   write(plaintext: Uint8Array): void;
   read(): Buffer | null;
@@ -175,6 +219,10 @@ export interface GnuTlsAddon {
   ocspRequest(certDer: Uint8Array, issuerDer: Uint8Array, nonce?: Uint8Array): NativeOcspRequest;
   ocspVerify(respDer: Uint8Array, certDer: Uint8Array, issuerDer: Uint8Array, nonce?: Uint8Array): NativeOcspVerify;
   crlCheck(crlDer: Uint8Array, certDer: Uint8Array, issuerDer: Uint8Array): NativeCrlCheck;
+  /** Decrypts a DER PKCS#12 file; the key stays in native memory behind the handle. Bad input gives `error`, never a throw. */
+  loadPkcs12(der: Uint8Array, password: string): NativePkcs12;
+  /** Handshake threads of this JS environment not yet joined (0 when idle). */
+  liveHandshakeThreads(): number;
   readonly gnutlsVersion: string;
   readonly signAlgorithms: readonly SignAlgorithm[];
 }

@@ -2,6 +2,11 @@
 // XMPP <proceed/>). Ciphertext from the transport is fed to the session; what the session
 // writes goes straight back to the transport. The handshake promise settles exactly once; any
 // failure destroys the session and the transport: there is never a plaintext fallback.
+//
+// The handshake runs on the addon's native thread (session.startHandshake): this side keeps
+// feeding bytes and gets onWrite / sign / checkPeer calls and finally onDone on the JS thread.
+// Destroying the session (failure, timeout, socket closed) aborts and joins that thread.
+// After onDone the session belongs to this thread again: read/write/bye are synchronous.
 import type { Disposer } from '../../../shared/util/disposable';
 import type { NativeSession } from './addon';
 import { classifyHandshakeError, classifyRecordError, TlsFailure } from './failure';
@@ -96,7 +101,12 @@ class Channel implements TlsChannel {
       this.timer = setTimeout(() => {
         this.fail(new TlsFailure('timeout', `TLS handshake did not finish within ${this.opts.handshakeTimeoutMs} ms`));
       }, this.opts.handshakeTimeoutMs);
-      this.stepHandshake(); // sends the ClientHello
+      try {
+        // The thread sends the ClientHello at once; the native deadline backs up the timer above.
+        this.session.startHandshake((err) => this.handshakeDone(err), this.opts.handshakeTimeoutMs);
+      } catch (err) {
+        this.fail(classifyHandshakeError(err));
+      }
     });
   }
 
@@ -166,14 +176,14 @@ class Channel implements TlsChannel {
       this.failOrClose(err);
       return;
     }
-    if (this.state === 'handshaking') this.stepHandshake();
+    // While handshaking, the bytes wake the handshake thread; once open, decrypt them here.
     if (this.state === 'open') this.drain();
   }
 
   private handleEnd(): void {
     this.eofSeen = true;
     if (this.state === 'handshaking') {
-      this.fail(new TlsFailure('closed', 'connection ended during the TLS handshake'));
+      this.endDuringHandshake();
       return;
     }
     if (this.state !== 'open' || !this.session) return;
@@ -183,8 +193,26 @@ class Channel implements TlsChannel {
   }
 
   private handleClose(): void {
-    if (this.state === 'handshaking') this.fail(new TlsFailure('closed', 'connection closed during the TLS handshake'));
-    else if (this.state === 'open') this.shutdown({ clean: false, local: false }, 'none');
+    if (this.state === 'handshaking') {
+      this.eofSeen = true;
+      this.endDuringHandshake();
+    } else if (this.state === 'open') this.shutdown({ clean: false, local: false }, 'none');
+  }
+
+  /**
+   * The peer ended (or the socket closed) during the handshake. The bytes that came before may
+   * hold the reason (a fatal alert: protocol version, handshake failure, ...), and the thread may
+   * not have read them yet: tell it EOF and let onDone report. It ends promptly: it is either
+   * reading (EOF now), computing, or waiting for a signer (the addon aborts that wait on EOF).
+   */
+  private endDuringHandshake(): void {
+    const s = this.session;
+    if (!s) return;
+    try {
+      s.feedEof();
+    } catch (err) {
+      this.fail(new TlsFailure('closed', 'connection closed during the TLS handshake', { cause: err }));
+    }
   }
 
   private handleError(err: Error): void {
@@ -195,21 +223,23 @@ class Channel implements TlsChannel {
 
   // ---------------------------------------------------------------- TLS steps
 
-  private stepHandshake(): void {
+  /** onDone of the native handshake: the thread has been joined, the session is ours again. */
+  private handshakeDone(err: unknown): void {
     const s = this.session;
-    if (!s) return;
-    let result: 'again' | 'done';
-    try {
-      result = s.handshake();
-    } catch (err) {
+    if (!s || this.state !== 'handshaking') return;
+    if (err) {
       this.fail(classifyHandshakeError(err));
       return;
     }
-    if (result !== 'done' || this.state !== 'handshaking') return;
+    if (this.eofSeen) {
+      // Our last flight went out, but the peer had already gone: no channel to speak of.
+      this.fail(new TlsFailure('closed', 'connection ended during the TLS handshake'));
+      return;
+    }
     try {
       this.infoValue = this.opts.finish(s);
-    } catch (err) {
-      this.fail(err instanceof TlsFailure ? err : new TlsFailure('handshake-failed', errorMessage(err), { cause: err }));
+    } catch (e) {
+      this.fail(e instanceof TlsFailure ? e : new TlsFailure('handshake-failed', errorMessage(e), { cause: e }));
       return;
     }
     this.state = 'open';
@@ -217,6 +247,8 @@ class Channel implements TlsChannel {
     const settle = this.settle;
     this.settle = null;
     settle?.resolve(this);
+    // Application data (and TLS 1.3 tickets) may have arrived with or right after the last flight.
+    this.drain();
   }
 
   /** Reads all plaintext that can be decrypted now (application data may ride with the last flight). */

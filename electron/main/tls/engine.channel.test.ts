@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignAlgorithm } from './addon';
 import type { TlsCloseEvent } from './channel';
 import { ecdsaRawToDer } from './der';
-import { createTlsClient, type ClientIdentity, type TlsFailure } from './engine';
+import { createTlsClient, type ClientIdentity, type ExternalSignerIdentity, type TlsFailure } from './engine';
 import { collect, connectClient, connectFailure, setUpHarness, type Harness } from './testing/harness';
 import { connectTcp, startNodeTlsServer, startOpensslServer, startRawServer, stopAllPeers } from './testing/peers';
 import { softwareSigner, type SoftSignerLog } from './testing/soft-signer';
@@ -30,7 +30,7 @@ const requireClientCert = (extra: string[] = []) =>
     h.pki.dir,
   );
 
-function identity(name: 'alice' | 'bob', signAlgos: SignAlgorithm[], log?: SoftSignerLog): ClientIdentity {
+function identity(name: 'alice' | 'bob', signAlgos: SignAlgorithm[], log?: SoftSignerLog): ExternalSignerIdentity {
   const isEc = name === 'bob';
   return {
     chainDer: [h.pki.der(name)],
@@ -77,7 +77,7 @@ describe('client certificate through the JS signer (software key, node:crypto)',
     const id = identity('bob', ['ECDSA-SECP256R1-SHA256'], log);
     const rawSign = id.sign.bind(id);
     const clientIdentity: ClientIdentity =
-      format === 'der' ? { ...id, ecdsaSignatureFormat: 'der', sign: (a, d) => ecdsaRawToDer(rawSign(a, d)) } : id;
+      format === 'der' ? { ...id, ecdsaSignatureFormat: 'der', sign: (a, d) => ecdsaRawToDer(rawSign(a, d) as Uint8Array) } : id;
     const { channel } = await connectClient(h, srv.port, { clientIdentity });
     expect(channel.info.version).toBe(`TLS${v}`);
     expect(channel.info.clientSignAlgorithm).toBe('ECDSA-SECP256R1-SHA256');

@@ -85,6 +85,25 @@ describe('negotiation', () => {
   });
 });
 
+describe('maximum version [for RSA cards without RSA-PSS]', () => {
+  it('maxVersion 1.2 against a TLS 1.3-capable server: TLS 1.2 is negotiated', async () => {
+    const srv = await serve(goodCert()); // the same server speaks TLS 1.3 in the first test above
+    const { channel } = await connectClient(h, srv.port, { policy: { minVersion: '1.2', maxVersion: '1.2' } });
+    expect(channel.info.version).toBe('TLS1.2');
+    expect(channel.info.channelBinding.tlsUnique?.length).toBe(12);
+    channel.close();
+  });
+
+  it('minVersion 1.3 with maxVersion 1.2 is a config error and nothing is sent', async () => {
+    const srv = await serve(goodCert());
+    const { failure, socket } = await connectFailure(h, srv.port, { policy: { minVersion: '1.3', maxVersion: '1.2' } });
+    expect(failure.code).toBe('config');
+    expect(failure.message).toMatch(/maximum TLS version 1.2 is below the minimum 1.3/);
+    expect(socket.bytesWritten).toBe(0);
+    expect(socket.destroyed).toBe(true);
+  });
+});
+
 describe('policy refusals', () => {
   it('[UCR-T7] refuses a server that speaks only TLS 1.1', async () => {
     const srv = await serve([...goodCert(), '-tls1_1', '-cipher', 'DEFAULT:@SECLEVEL=0']);

@@ -1,35 +1,44 @@
 // The TLS engine's public entry point: createTlsClient() turns typed options (policy, trust
-// anchors, optional client identity with an external signer) into a GnuTLS session over a
-// socket the caller owns, and resolves with an open TlsChannel once the handshake is done.
+// anchors, optional client identity) into a GnuTLS session over a socket the caller owns, and
+// resolves with an open TlsChannel once the handshake is done.
 //
 // Electron's BoringSSL cannot use a smart-card key, so every TLS connection of the app goes
 // through this one engine (GnuTLS via native/gnutls). On any failure the promise rejects with a
 // TlsFailure and the socket is destroyed: there is never a plaintext fallback (UCR-T3).
+//
+// The handshake runs on a native thread (native/gnutls/src/handshake.c); the JS thread only
+// moves bytes and answers the thread's questions (sign, checkPeer), so a signer that takes
+// hundreds of milliseconds (a CAC) never blocks the event loop.
 import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
-import { loadGnuTls, type GnuTlsAddon, type NativeSessionOptions, type SignAlgorithm } from './addon';
+import { loadGnuTls, type GnuTlsAddon, type NativeSession, type NativeSessionOptions, type SignAlgorithm } from './addon';
 import { openTlsChannel, type TlsChannel, type TlsTransport } from './channel';
 import { ecdsaRawToDer, pemCertificatesToDer } from './der';
 import { TlsFailure } from './failure';
 import { toTlsInfo } from './info';
-import { MIN_EC_BITS, MIN_RSA_BITS, priorityString, type TlsPolicy } from './priority';
+import { isSoftwareIdentity, nativeKeyOf, type SoftwareIdentity } from './pkcs12';
+import { MIN_EC_BITS, MIN_RSA_BITS, priorityString, type TlsPolicy, type TlsVersion } from './priority';
 
 export type { TlsChannel, TlsCloseEvent, TlsTransport } from './channel';
 export type { TlsFailureCode } from './failure';
 export { TlsFailure } from './failure';
 export type { TlsInfo } from './info';
 export type { SignAlgorithm } from './addon';
-export { priorityString, type TlsPolicy } from './priority';
+export { priorityString, type TlsPolicy, type TlsVersion } from './priority';
+export { isSoftwareIdentity, loadPkcs12, type Pkcs12Error, type Pkcs12ErrorCode, type Pkcs12Result, type SoftwareIdentity } from './pkcs12';
 
 /**
  * A client certificate whose private key is elsewhere (a CAC through pkcs11js, or a software
- * key). sign() is called synchronously inside the handshake with:
+ * key). sign() is called during the handshake, on the JS thread, with:
  *   RSA-PSS-RSAE-*   the hash: sign with PSS, MGF1 of the same hash, salt = hash length
  *   RSA-PKCS1-*      DigestInfo(hash): sign with PKCS#1 v1.5 padding only (CKM_RSA_PKCS)
  *   ECDSA-*          the hash (CKM_ECDSA)
- * TLS 1.3 accepts only RSA-PSS for RSA keys: a signer without PSS gets TLS 1.2 at best.
+ * and may answer synchronously or with a Promise: the handshake thread waits, the event loop
+ * does not. A throw or a rejection fails the handshake with 'signer-failed' (the error as cause).
+ * TLS 1.3 accepts only RSA-PSS for RSA keys: a signer without PSS needs TlsPolicy.maxVersion
+ * '1.2' (see maxTlsVersionFor).
  */
-export interface ClientIdentity {
+export interface ExternalSignerIdentity {
   /** Leaf first, then intermediates (DER). */
   chainDer: readonly Buffer[];
   keyType: 'rsa' | 'ec';
@@ -39,7 +48,20 @@ export interface ClientIdentity {
   signAlgos: readonly SignAlgorithm[];
   /** ECDSA only: what sign() returns. Default 'raw' (r||s, as CKM_ECDSA gives); 'der' passes through. */
   ecdsaSignatureFormat?: 'raw' | 'der';
-  sign(algo: SignAlgorithm, data: Buffer): Uint8Array;
+  sign(algo: SignAlgorithm, data: Buffer): Uint8Array | Promise<Uint8Array>;
+}
+
+/** Who we are to the server: an external signer (CAC, test key) or a PKCS#12 software certificate (loadPkcs12). */
+export type ClientIdentity = ExternalSignerIdentity | SoftwareIdentity;
+
+/**
+ * The highest TLS version under which this identity can authenticate: '1.2' for an RSA key
+ * without RSA-PSS (TLS 1.3 forbids PKCS#1 v1.5 in CertificateVerify), else '1.3'. For
+ * TlsPolicy.maxVersion, chosen before connecting.
+ */
+export function maxTlsVersionFor(identity: Pick<ClientIdentity, 'keyType' | 'signAlgos'>): TlsVersion {
+  if (identity.keyType !== 'rsa') return '1.3';
+  return identity.signAlgos.some((a) => a.startsWith('RSA-PSS-')) ? '1.3' : '1.2';
 }
 
 /** Returns null to accept the server's leaf certificate, or why not. */
@@ -76,12 +98,30 @@ export function dnsIdentityCheck(serverName: string): ServerIdentityCheck {
   };
 }
 
-function signerFor(identity: ClientIdentity): (algo: SignAlgorithm, data: Buffer) => Buffer {
-  return (algo, data) => {
-    const sig: unknown = identity.sign(algo, data);
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(`signer failed: ${String(err)}`, { cause: err });
+}
+
+/** The addon's sign callback: a Buffer at once for a synchronous signer, a Promise for an asynchronous one. */
+function signerFor(identity: ExternalSignerIdentity): NonNullable<NativeSessionOptions['sign']> {
+  const finish = (algo: SignAlgorithm, sig: unknown): Buffer => {
     if (!(sig instanceof Uint8Array)) throw new TypeError(`signer returned ${typeof sig}, expected a Buffer`);
     if (algo.startsWith('ECDSA-') && (identity.ecdsaSignatureFormat ?? 'raw') === 'raw') return ecdsaRawToDer(sig);
     return Buffer.from(sig);
+  };
+  return (algo, data) => {
+    const sig: unknown = identity.sign(algo, data);
+    if (!isThenable(sig)) return finish(algo, sig);
+    return Promise.resolve(sig).then(
+      (s) => finish(algo, s),
+      (err: unknown) => {
+        throw asError(err);
+      },
+    );
   };
 }
 
@@ -106,9 +146,17 @@ function nativeOptions(opts: TlsClientOptions, onWrite: (b: Buffer) => void): Na
   // RFC 6066: SNI carries host names only, never IP literals.
   if (!net.isIP(opts.serverName)) native.serverName = opts.serverName;
   const id = opts.clientIdentity;
-  if (id) {
-    native.clientCert = { chainDer: [...id.chainDer], keyType: id.keyType, bits: id.bits, signAlgos: [...id.signAlgos] };
-    native.sign = signerFor(id);
+  if (id && isSoftwareIdentity(id)) {
+    const key = nativeKeyOf(id);
+    if (!key) throw new TlsFailure('config', 'the PKCS#12 client identity was disposed');
+    native.clientKey = key;
+  } else if (id && 'kind' in id && (id as { kind?: unknown }).kind === 'pkcs12') {
+    throw new TlsFailure('config', 'clientIdentity is not a PKCS#12 identity made by loadPkcs12()');
+  } else if (id) {
+    const ext = id as ExternalSignerIdentity;
+    if (typeof ext.sign !== 'function') throw new TlsFailure('config', 'clientIdentity has no sign() function');
+    native.clientCert = { chainDer: [...ext.chainDer], keyType: ext.keyType, bits: ext.bits, signAlgos: [...ext.signAlgos] };
+    native.sign = signerFor(ext);
   }
   return native;
 }
@@ -128,7 +176,7 @@ export function createTlsClient(opts: TlsClientOptions): Promise<TlsChannel> {
   return openTlsChannel({
     transport: opts.socket,
     handshakeTimeoutMs: opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
-    createSession: (onWrite) => addon.createSession(nativeOptions(opts, onWrite)),
+    createSession: (onWrite): NativeSession => addon.createSession(nativeOptions(opts, onWrite)),
     finish: (session) => toTlsInfo(session.info(), opts.policy),
   });
 }

@@ -27,6 +27,7 @@ describe('classifyHandshakeError', () => {
     ['GNUTLS_E_FATAL_ALERT_RECEIVED', { alert: 'Handshake failed' }, 'no-shared-cipher'],
     ['GNUTLS_E_FATAL_ALERT_RECEIVED', { alert: 'Certificate is required' }, 'client-auth-failed'],
     ['GNUTLS_E_PK_SIGN_FAILED', {}, 'signer-failed'],
+    ['ERR_BASTION_TLS_TIMEOUT', {}, 'timeout'],
     ['GNUTLS_E_PREMATURE_TERMINATION', {}, 'closed'],
     ['GNUTLS_E_UNEXPECTED_PACKET', {}, 'handshake-failed'],
   ])('maps %s %j to %s', (name, extra, code) => {

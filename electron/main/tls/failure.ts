@@ -20,7 +20,7 @@ export type TlsFailureCode =
   | 'peer-certificate-rejected'
   /** The server refused our client certificate (or demanded one we did not have). */
   | 'client-auth-failed'
-  /** Our signer (card / software key) failed or threw. */
+  /** Our signer (card / software key) failed, threw or rejected. */
   | 'signer-failed'
   /** Something negotiated that the policy forbids (defence in depth after the handshake). */
   | 'policy-violation'
@@ -112,7 +112,9 @@ export function classifyHandshakeError(err: unknown): TlsFailure {
   const message = e instanceof Error ? e.message : String(err);
   const alertLc = (alert ?? '').toLowerCase();
   let code: TlsFailureCode = 'handshake-failed';
-  if (name === 'GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR' || name === 'GNUTLS_E_CERTIFICATE_ERROR') {
+  if (name === 'ERR_BASTION_TLS_TIMEOUT') {
+    code = 'timeout';
+  } else if (name === 'GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR' || name === 'GNUTLS_E_CERTIFICATE_ERROR') {
     code = fromVerifyReasons(reasons);
   } else if (name === 'GNUTLS_E_PK_SIGN_FAILED') {
     code = 'signer-failed';

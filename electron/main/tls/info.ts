@@ -2,7 +2,7 @@
 // and the post-handshake policy check that backs up the priority string.
 import type { NativeInfo, SignAlgorithm } from './addon';
 import { TlsFailure } from './failure';
-import type { TlsPolicy } from './priority';
+import { versionsFor, type TlsPolicy } from './priority';
 
 export interface TlsInfo {
   version: 'TLS1.2' | 'TLS1.3';
@@ -37,16 +37,13 @@ export interface TlsInfo {
   };
 }
 
-const ALLOWED_VERSIONS: Record<TlsPolicy['minVersion'], readonly string[]> = {
-  '1.2': ['TLS1.2', 'TLS1.3'],
-  '1.3': ['TLS1.3'],
-};
-
 /** Builds TlsInfo from the addon's info of an open session, enforcing the policy once more. */
 export function toTlsInfo(n: NativeInfo, policy: TlsPolicy): TlsInfo {
   const version = n.version ?? '';
-  if (!ALLOWED_VERSIONS[policy.minVersion].includes(version)) {
-    throw new TlsFailure('policy-violation', `negotiated ${version || 'no version'}, policy requires TLS ${policy.minVersion}+`);
+  const allowed = versionsFor(policy).map((v) => `TLS${v}`);
+  if (!allowed.includes(version)) {
+    const range = allowed.length === 1 ? `TLS ${policy.minVersion}` : `TLS ${policy.minVersion}-${policy.maxVersion ?? '1.3'}`;
+    throw new TlsFailure('policy-violation', `negotiated ${version || 'no version'}, policy allows ${range}`);
   }
   if (n.mac !== 'AEAD') throw new TlsFailure('policy-violation', `negotiated a non-AEAD cipher (${String(n.cipherSuite)})`);
   if (!n.verified) throw new TlsFailure('untrusted-chain', 'handshake finished without a verified peer chain');

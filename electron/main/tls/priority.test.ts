@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadGnuTls, type GnuTlsAddon } from './addon';
+import { loadGnuTls, type GnuTlsAddon, type NativeInfo } from './addon';
+import { maxTlsVersionFor } from './engine';
+import { toTlsInfo } from './info';
 import { priorityString, versionsFor } from './priority';
 import { ensureAddonBuilt } from './testing/build-addon';
 
@@ -32,6 +34,37 @@ describe('priorityString', () => {
   it('rejects an unknown minimum version', () => {
     expect(() => priorityString({ minVersion: '1.1' as unknown as '1.2' })).toThrow(RangeError);
   });
+
+  it('maxVersion: 1.3 by default, 1.2 leaves TLS 1.3 out, below the minimum or unknown is refused', () => {
+    expect(versionsFor({ minVersion: '1.2', maxVersion: '1.3' })).toEqual(['1.3', '1.2']);
+    expect(versionsFor({ minVersion: '1.2', maxVersion: '1.2' })).toEqual(['1.2']);
+    expect(versionsFor({ minVersion: '1.3', maxVersion: '1.3' })).toEqual(['1.3']);
+    const p = priorityString({ minVersion: '1.2', maxVersion: '1.2' });
+    expect(p).toContain('+VERS-TLS1.2');
+    expect(p).not.toContain('VERS-TLS1.3');
+    expect(() => priorityString({ minVersion: '1.3', maxVersion: '1.2' })).toThrow(/maximum TLS version 1.2 is below the minimum 1.3/);
+    expect(() => priorityString({ minVersion: '1.2', maxVersion: '1.4' as unknown as '1.3' })).toThrow(RangeError);
+  });
+
+  it('maxTlsVersionFor: TLS 1.2 only for an RSA key without RSA-PSS', () => {
+    expect(maxTlsVersionFor({ keyType: 'rsa', signAlgos: ['RSA-PKCS1-SHA256', 'RSA-PKCS1-SHA384'] })).toBe('1.2');
+    expect(maxTlsVersionFor({ keyType: 'rsa', signAlgos: ['RSA-PKCS1-SHA256', 'RSA-PSS-RSAE-SHA256'] })).toBe('1.3');
+    expect(maxTlsVersionFor({ keyType: 'ec', signAlgos: ['ECDSA-SECP256R1-SHA256'] })).toBe('1.3');
+  });
+});
+
+describe('toTlsInfo enforces the version range again', () => {
+  const native = (version: string): NativeInfo => ({
+    state: 'open', version, mac: 'AEAD', cipherSuite: 'x', peerChainDer: [], verified: true, verifyStatus: 0, verifyReasons: [],
+    clientCertRequested: false, clientCertSent: false, signatures: 0,
+  });
+  it('TLS 1.3 negotiated under maxVersion 1.2 is a policy violation; TLS 1.2 under min 1.3 too', () => {
+    expect(toTlsInfo(native('TLS1.2'), { minVersion: '1.2', maxVersion: '1.2' }).version).toBe('TLS1.2');
+    expect(() => toTlsInfo(native('TLS1.3'), { minVersion: '1.2', maxVersion: '1.2' })).toThrow(
+      expect.objectContaining({ code: 'policy-violation', message: expect.stringMatching(/allows TLS 1.2/) }),
+    );
+    expect(() => toTlsInfo(native('TLS1.2'), { minVersion: '1.3' })).toThrow(expect.objectContaining({ code: 'policy-violation' }));
+  });
 });
 
 describe('what GnuTLS makes of the policy', () => {
@@ -60,6 +93,11 @@ describe('what GnuTLS makes of the policy', () => {
       'TLS_AES_256_GCM_SHA384',
       'TLS_CHACHA20_POLY1305_SHA256',
     ]);
+  });
+
+  it('max 1.2: TLS 1.2 only', () => {
+    const d = addon.describePriority(priorityString({ minVersion: '1.2', maxVersion: '1.2' }));
+    expect(d.protocols).toEqual(['TLS1.2']);
   });
 
   it('reports a bad priority string with its position', () => {

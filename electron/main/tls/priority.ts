@@ -6,8 +6,15 @@
 export type TlsVersion = '1.2' | '1.3';
 
 export interface TlsPolicy {
-  /** Lowest version accepted; the highest is always TLS 1.3. */
+  /** Lowest version accepted. */
   minVersion: TlsVersion;
+  /**
+   * Highest version offered (default '1.3'). '1.2' is for an RSA card without RSA-PSS: TLS 1.3
+   * allows only RSA-PSS in CertificateVerify, so such a card can authenticate only under TLS 1.2.
+   * Chosen up front (maxTlsVersionFor in engine.ts), never as a retry after a failure. Must not
+   * be below minVersion.
+   */
+  maxVersion?: TlsVersion;
 }
 
 export const DEFAULT_POLICY: TlsPolicy = Object.freeze({ minVersion: '1.2' });
@@ -39,15 +46,28 @@ const SIGNATURES = [
   'RSA-SHA512',
 ];
 
+const VERSIONS: readonly TlsVersion[] = ['1.3', '1.2'];
+
+const isVersion = (v: unknown): v is TlsVersion => v === '1.2' || v === '1.3';
+
+/** Checks a policy's versions; throws a RangeError for an unknown version or max < min. */
+export function checkVersions(policy: TlsPolicy): { min: TlsVersion; max: TlsVersion } {
+  const min: unknown = policy.minVersion;
+  const max: unknown = policy.maxVersion ?? '1.3';
+  if (!isVersion(min)) throw new RangeError(`unsupported minimum TLS version: ${String(min)}`);
+  if (!isVersion(max)) throw new RangeError(`unsupported maximum TLS version: ${String(max)}`);
+  if (max < min) throw new RangeError(`maximum TLS version ${max} is below the minimum ${min}`);
+  return { min, max };
+}
+
+/** The versions offered, highest first. */
 export function versionsFor(policy: TlsPolicy): TlsVersion[] {
-  return policy.minVersion === '1.3' ? ['1.3'] : ['1.3', '1.2'];
+  const { min, max } = checkVersions(policy);
+  return VERSIONS.filter((v) => v >= min && v <= max);
 }
 
 /** The GnuTLS priority string for a policy. */
 export function priorityString(policy: TlsPolicy): string {
-  if (policy.minVersion !== '1.2' && policy.minVersion !== '1.3') {
-    throw new RangeError(`unsupported minimum TLS version: ${String(policy.minVersion)}`);
-  }
   const parts = [
     'NONE',
     ...versionsFor(policy).map((v) => `+VERS-TLS${v}`),

@@ -3,10 +3,14 @@
  * .node loads in Node and in Electron).
  *
  *   createSession(options) -> Session
- *   Session: feed(buf), feedEof(), handshake() -> 'again'|'done', write(buf), read() -> Buffer|null,
- *            bye(), info() -> object, isPeerClosed() -> boolean, destroy()
+ *   Session: feed(buf), feedEof(), startHandshake(onDone, timeoutMs?) (threaded, handshake.c),
+ *            deliverSignature(id, sig | error) -> boolean, handshake() -> 'again'|'done'
+ *            (synchronous), write(buf), read() -> Buffer|null, bye(), info() -> object,
+ *            isPeerClosed() -> boolean, destroy()
  *   describePriority(priority) -> { protocols, suites, ... }   (what GnuTLS makes of a string)
  *   certUrls, ocspRequest, ocspVerify, crlCheck                 (revocation primitives, ocsp.c)
+ *   loadPkcs12(der, password) -> { key, chainDer, keyType, bits, signAlgos } | { error, message }
+ *   liveHandshakeThreads() -> number (this env's handshake threads not yet joined)
  *   gnutlsVersion, signAlgorithms
  */
 #include <stdio.h>
@@ -45,28 +49,33 @@ static bst_session *enter(napi_env env, napi_callback_info info, size_t *argc, n
   return s;
 }
 
-/* Hands everything GnuTLS pushed to JS onWrite(buffer). Returns 0, or -1 with an exception pending. */
-static int flush(bst_session *s) {
+int bst_flush(bst_session *s, napi_value self) {
   napi_env env = s->env;
-  while (s->out.len > s->out.off) {
-    napi_value buf = bst_buffer_from(env, s->out.data + s->out.off, s->out.len - s->out.off);
+  for (;;) {
+    /* Take the buffer out under the lock (the handshake thread may be pushing), make the JS
+     * Buffer outside it. */
+    bst_buf taken = {0};
+    uv_mutex_lock(&s->mu);
+    if (s->out.len > s->out.off) {
+      taken = s->out;
+      memset(&s->out, 0, sizeof(s->out));
+    }
+    uv_mutex_unlock(&s->mu);
+    if (taken.len == taken.off) return 0;
+    napi_value buf = self ? bst_buffer_from(env, taken.data + taken.off, taken.len - taken.off) : NULL;
+    bst_buf_free(&taken);
+    if (!self) return 0;
     if (!buf) return -1;
-    s->out.off = s->out.len = 0;
     napi_value fn, ignored;
-    if (napi_get_named_property(env, s->self, BST_ONWRITE_KEY, &fn) != napi_ok) return -1;
-    if (napi_call_function(env, s->self, fn, 1, &buf, &ignored) != napi_ok) return -1;
+    if (napi_get_named_property(env, self, BST_ONWRITE_KEY, &fn) != napi_ok) return -1;
+    if (napi_call_function(env, self, fn, 1, &buf, &ignored) != napi_ok) return -1;
   }
-  return 0;
 }
 
-/* Throws an Error for GnuTLS error rc with code = GnuTLS error name and the verification state. */
-static napi_value throw_gnutls(bst_session *s, int rc, const char *during) {
+static int flush(bst_session *s) { return bst_flush(s, s->self); }
+
+napi_value bst_make_error(bst_session *s, int rc, const char *during) {
   napi_env env = s->env;
-  /* Whatever GnuTLS queued (an alert) still goes out; an onWrite failure must not hide rc. */
-  if (flush(s) != 0) {
-    napi_value ignored;
-    napi_get_and_clear_last_exception(env, &ignored);
-  }
   char text[512];
   snprintf(text, sizeof(text), "%s: %s", during, gnutls_strerror(rc));
   napi_value msg, code, err, v;
@@ -96,7 +105,19 @@ static napi_value throw_gnutls(bst_session *s, int rc, const char *during) {
     napi_delete_reference(env, s->js_error);
     s->js_error = NULL;
   }
-  napi_throw(env, err);
+  return err;
+}
+
+/* Throws an Error for GnuTLS error rc with code = GnuTLS error name and the verification state. */
+static napi_value throw_gnutls(bst_session *s, int rc, const char *during) {
+  napi_env env = s->env;
+  /* Whatever GnuTLS queued (an alert) still goes out; an onWrite failure must not hide rc. */
+  if (flush(s) != 0) {
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+  }
+  napi_value err = bst_make_error(s, rc, during);
+  if (err) napi_throw(env, err);
   return NULL;
 }
 
@@ -116,9 +137,13 @@ static napi_value m_feed(napi_env env, napi_callback_info info) {
   const uint8_t *data;
   size_t len;
   if (argc < 1 || bst_get_bytes(env, argv[0], &data, &len) != 0) LEAVE(s, prev, bst_throw_type(env, "feed(buffer)"));
-  if (s->eof) LEAVE(s, prev, bst_throw(env, "ERR_BASTION_TLS_EOF", "feed() after feedEof()"));
-  if (bst_buf_append(&s->in, data, len) != 0)
-    LEAVE(s, prev, bst_throw(env, "ERR_BASTION_TLS_BUFFER", "TLS input buffer limit exceeded"));
+  uv_mutex_lock(&s->mu);
+  int eof = s->eof;
+  int rc = eof ? 0 : bst_buf_append(&s->in, data, len);
+  if (!eof && rc == 0) uv_cond_broadcast(&s->cv); /* wakes the handshake thread's pull */
+  uv_mutex_unlock(&s->mu);
+  if (eof) LEAVE(s, prev, bst_throw(env, "ERR_BASTION_TLS_EOF", "feed() after feedEof()"));
+  if (rc != 0) LEAVE(s, prev, bst_throw(env, "ERR_BASTION_TLS_BUFFER", "TLS input buffer limit exceeded"));
   LEAVE(s, prev, NULL);
 }
 
@@ -127,7 +152,13 @@ static napi_value m_feed_eof(napi_env env, napi_callback_info info) {
   napi_value prev;
   bst_session *s = enter(env, info, &argc, NULL, &prev);
   if (!s) return NULL;
+  uv_mutex_lock(&s->mu);
   s->eof = 1;
+  /* The peer has gone while the handshake thread waits for JS (a signer): nothing can complete
+   * the handshake any more, so stop waiting (reported as a premature termination). */
+  if (s->threaded && s->req_state == BST_REQ_PENDING) s->abort = 1;
+  uv_cond_broadcast(&s->cv);
+  uv_mutex_unlock(&s->mu);
   LEAVE(s, prev, NULL);
 }
 
@@ -141,6 +172,9 @@ static napi_value m_handshake(napi_env env, napi_callback_info info) {
     LEAVE(s, prev, result);
   }
   if (s->state == BST_FAILED) LEAVE(s, prev, bst_throw(env, "ERR_BASTION_TLS_FAILED", "handshake already failed"));
+  if (s->thread_started || s->tsfn)
+    LEAVE(s, prev, bst_throw(env, "ERR_BASTION_TLS_STATE", "the handshake runs on its thread (startHandshake)"));
+  s->sync_started = 1;
   int rc = GNUTLS_E_AGAIN;
   /* Non-fatal errors (a warning alert) just mean "call again"; bounded. */
   for (int i = 0; i < 16; i++) {
@@ -305,6 +339,8 @@ static napi_value m_info(napi_env env, napi_callback_info info) {
   napi_value prev;
   bst_session *s = enter(env, info, &argc, NULL, &prev);
   if (!s) return NULL;
+  if (s->thread_started)
+    LEAVE(s, prev, bst_throw(env, "ERR_BASTION_TLS_BUSY", "the handshake thread owns the session until onDone"));
   LEAVE(s, prev, bst_session_info(env, s));
 }
 
@@ -315,6 +351,42 @@ static napi_value m_is_peer_closed(napi_env env, napi_callback_info info) {
   if (!s) return NULL;
   napi_get_boolean(env, s->peer_closed != 0, &result);
   LEAVE(s, prev, result);
+}
+
+/* startHandshake(onDone, timeoutMs?): runs gnutls_handshake on a native thread; onDone(error |
+ * null) is called on the JS thread once it has ended (never after destroy()). */
+static napi_value m_start_handshake(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], prev;
+  bst_session *s = enter(env, info, &argc, argv, &prev);
+  if (!s) return NULL;
+  napi_valuetype t = napi_undefined;
+  if (argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function)
+    LEAVE(s, prev, bst_throw_type(env, "startHandshake(onDone, timeoutMs?)"));
+  double timeout_ms = 0;
+  if (argc >= 2 && napi_typeof(env, argv[1], &t) == napi_ok && t == napi_number) napi_get_value_double(env, argv[1], &timeout_ms);
+  napi_value self = s->self;
+  LEAVE(s, prev, bst_start_handshake(env, s, self, argv[0], timeout_ms));
+}
+
+/* deliverSignature(id, signature | error) -> boolean: the answer to sign(algo, data, id).
+ * Never throws for a destroyed session or a request that is gone (returns false). */
+static napi_value m_deliver_signature(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], self, result;
+  bst_session *s = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, &self, NULL) != napi_ok) return NULL;
+  if (napi_unwrap(env, self, (void **)&s) != napi_ok || !s) return bst_throw_type(env, "not a Bastion TLS session");
+  uint32_t id = 0;
+  napi_valuetype t = napi_undefined;
+  if (argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_number || napi_get_value_uint32(env, argv[0], &id) != napi_ok)
+    return bst_throw_type(env, "deliverSignature(id, signature | error)");
+  napi_value value;
+  if (argc >= 2) value = argv[1];
+  else napi_get_undefined(env, &value);
+  int taken = !s->destroyed && s->thread_started && bst_deliver_signature(env, s, id, value);
+  napi_get_boolean(env, taken != 0, &result);
+  return result;
 }
 
 static napi_value m_destroy(napi_env env, napi_callback_info info) {
@@ -338,8 +410,18 @@ static void instance_free(napi_env env, void *data, void *hint) {
   (void)hint;
   bst_instance *inst = data;
   napi_delete_reference(env, inst->ctor);
+  if (inst->key_ctor) napi_delete_reference(env, inst->key_ctor);
   free(inst);
   gnutls_global_deinit();
+}
+
+static napi_value live_handshake_threads(napi_env env, napi_callback_info info) {
+  (void)info;
+  bst_instance *inst = NULL;
+  napi_get_instance_data(env, (void **)&inst);
+  napi_value v;
+  napi_create_int32(env, inst ? inst->live_threads : 0, &v);
+  return v;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -349,6 +431,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"feed", NULL, m_feed, NULL, NULL, NULL, napi_default_method, NULL},
       {"feedEof", NULL, m_feed_eof, NULL, NULL, NULL, napi_default_method, NULL},
       {"handshake", NULL, m_handshake, NULL, NULL, NULL, napi_default_method, NULL},
+      {"startHandshake", NULL, m_start_handshake, NULL, NULL, NULL, napi_default_method, NULL},
+      {"deliverSignature", NULL, m_deliver_signature, NULL, NULL, NULL, napi_default_method, NULL},
       {"write", NULL, m_write, NULL, NULL, NULL, napi_default_method, NULL},
       {"read", NULL, m_read, NULL, NULL, NULL, napi_default_method, NULL},
       {"bye", NULL, m_bye, NULL, NULL, NULL, napi_default_method, NULL},
@@ -363,6 +447,9 @@ static napi_value init(napi_env env, napi_value exports) {
   if (!inst) return bst_throw(env, "ERR_BASTION_TLS", "out of memory");
   NAPI_OK(napi_create_reference(env, ctor, 1, &inst->ctor));
   NAPI_OK(napi_set_instance_data(env, inst, instance_free, NULL));
+  napi_value key_ctor;
+  NAPI_OK(bst_define_key_class(env, &key_ctor));
+  NAPI_OK(napi_create_reference(env, key_ctor, 1, &inst->key_ctor));
 
   napi_value v, algos;
   NAPI_OK(napi_create_array_with_length(env, bst_sign_name_count, &algos));
@@ -378,6 +465,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"ocspRequest", NULL, bst_ocsp_request, NULL, NULL, NULL, napi_enumerable, NULL},
       {"ocspVerify", NULL, bst_ocsp_verify, NULL, NULL, NULL, napi_enumerable, NULL},
       {"crlCheck", NULL, bst_crl_check, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"loadPkcs12", NULL, bst_load_pkcs12, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"liveHandshakeThreads", NULL, live_handshake_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gnutlsVersion", NULL, NULL, NULL, NULL, v, napi_enumerable, NULL},
       {"signAlgorithms", NULL, NULL, NULL, NULL, algos, napi_enumerable, NULL},
   };

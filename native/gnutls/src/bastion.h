@@ -6,10 +6,20 @@
  * to JS (onWrite) after each call. All state lives in one bst_session per JS object; the only
  * process-wide state is gnutls_global_init.
  *
- * JS callbacks (onWrite, sign, checkPeer) are stored as hidden properties of the JS session
- * object (not as napi_refs), so a callback that closes over the session does not keep it alive
- * forever: the garbage collector sees the cycle. They are called only synchronously, on the JS
- * thread, while a method of that object is running (bst_session.self is set for that time).
+ * JS callbacks (onWrite, sign, checkPeer, onDone) are stored as hidden properties of the JS
+ * session object (not as strong napi_refs), so a callback that closes over the session does not
+ * keep it alive forever: the garbage collector sees the cycle. They are only ever called on the
+ * JS thread.
+ *
+ * Two ways to run the handshake:
+ *   - handshake(): synchronous and non-blocking on the JS thread (GnuTLS pulls EAGAIN when the
+ *     input is empty); callbacks run while that method runs (bst_session.self is set). A signer
+ *     must answer synchronously. Kept for low-level tests.
+ *   - startHandshake(onDone): gnutls_handshake runs on a dedicated native thread (handshake.c).
+ *     The thread OWNS the gnutls_session_t until it has been joined; the JS thread then owns it
+ *     again (record I/O, info, bye). While the thread runs, the only state shared between the two
+ *     threads is the block under `mu` below; the thread reaches JS only through the
+ *     threadsafe function `tsfn` and blocks on `cv` for the answer.
  */
 #ifndef BASTION_GNUTLS_H
 #define BASTION_GNUTLS_H
@@ -18,6 +28,7 @@
 #define NAPI_VERSION 8
 #endif
 #include <node_api.h>
+#include <uv.h>
 
 #if defined(_MSC_VER)
 /* GnuTLS's headers use POSIX ssize_t, which MSVC does not define. */
@@ -39,6 +50,24 @@ typedef struct {
 } bst_buf;
 
 typedef enum { BST_HANDSHAKING = 0, BST_OPEN, BST_CLOSED, BST_FAILED } bst_state;
+
+/* What the handshake thread asks the JS thread for (bst_session.events, under mu). */
+enum {
+  BST_EV_FLUSH = 1 << 0, /* output is waiting: hand it to onWrite */
+  BST_EV_SIGN = 1 << 1,  /* a signature request is pending (req_*) */
+  BST_EV_CHECK = 1 << 2, /* a checkPeer request is pending (req_*) */
+  BST_EV_DONE = 1 << 3,  /* gnutls_handshake returned (hs_rc); the thread is ending */
+};
+
+typedef enum { BST_REQ_NONE = 0, BST_REQ_PENDING, BST_REQ_DONE } bst_req_state;
+
+/* Per-env instance data (napi_set_instance_data): the session class, the key class and the
+ * number of handshake threads of this env not yet joined. */
+typedef struct {
+  napi_ref ctor;
+  napi_ref key_ctor;
+  int live_threads;
+} bst_instance;
 
 /* Policy failures found by our own checks of the peer chain (beyond GnuTLS's status bits). */
 enum {
@@ -82,6 +111,44 @@ typedef struct bst_session {
 
   /* exception thrown by a JS callback while GnuTLS was running (re-thrown as `cause`) */
   napi_ref js_error;
+
+  /* ---- threaded handshake (handshake.c). JS-thread-only fields: */
+  bst_instance *inst;
+  napi_ref weak_self;    /* weak reference to the JS object (refcount 0) */
+  int has_check_peer;    /* a checkPeer function was given */
+  int has_sign_fn;       /* a sign function was given */
+  int sync_started;      /* handshake() was used: startHandshake() is refused */
+  int thread_started;    /* a handshake thread exists and has not been joined */
+  int cleanup_hook;      /* napi env cleanup hook registered for this session */
+  int exit_joined;       /* joined by the process exit handler (registry lock) */
+  uv_thread_t thread;
+  napi_threadsafe_function tsfn;
+  struct bst_session *live_prev, *live_next; /* process-wide list of running threads */
+  /* Set before the thread starts, cleared after it was joined: GnuTLS callbacks run on the
+   * handshake thread while this is set (pull blocks, sign/checkPeer go through tsfn). */
+  int threaded;
+  uint64_t deadline_ns; /* uv_hrtime() deadline of the threaded handshake; 0 = none */
+
+  /* ---- shared between the JS thread and the handshake thread: under mu */
+  uv_mutex_t mu;
+  uv_cond_t cv;
+  int abort;        /* JS gave up (destroy, GC, env teardown, exit): every wait ends */
+  int timed_out;    /* deadline_ns passed while the thread waited */
+  unsigned events;  /* BST_EV_* not yet handled by the JS thread */
+  int posted;       /* a tsfn call is queued and has not started yet */
+  int hs_rc;        /* result of gnutls_handshake on the thread */
+  bst_req_state req_state;
+  unsigned req_kind; /* BST_EV_SIGN or BST_EV_CHECK */
+  uint32_t req_id, next_req_id;
+  int req_algo;                /* sign: index into bst_sign_names */
+  const uint8_t *req_data;     /* sign: hash / DigestInfo (thread's memory, valid while PENDING) */
+  size_t req_len;
+  const gnutls_datum_t *req_certs; /* check: the peer chain (GnuTLS's memory, valid while PENDING) */
+  unsigned req_ncerts;
+  int req_rc;          /* 0 = signature / accepted; < 0 = refused */
+  uint8_t *req_sig;    /* malloc'ed signature delivered by JS */
+  size_t req_sig_len;
+  char *req_reason;    /* malloc'ed checkPeer refusal reason */
 } bst_session;
 
 /* Hidden properties of the JS session object holding its callbacks. */
@@ -89,10 +156,7 @@ typedef struct bst_session {
 #define BST_SIGN_KEY "__bastionSign"
 #define BST_CHECKPEER_KEY "__bastionCheckPeer"
 
-/* Per-env instance data (napi_set_instance_data): the session class. */
-typedef struct {
-  napi_ref ctor;
-} bst_instance;
+#define BST_ONDONE_KEY "__bastionOnDone"
 
 /* N-API helpers (util.c) */
 napi_value bst_throw_type(napi_env env, const char *msg);
@@ -116,12 +180,44 @@ napi_value bst_describe_priority(napi_env env, napi_callback_info info);
 int bst_buf_append(bst_buf *b, const uint8_t *data, size_t len);
 void bst_buf_free(bst_buf *b);
 void bst_session_set_transport(bst_session *s);
+/* mu held: wait on cv (bounded by the deadline and by max_ns if non-zero); 0 woken, -1 timeout. */
+int bst_wait(bst_session *s, uint64_t max_ns);
+/* mu held, handshake thread: flag events for the JS thread and queue one tsfn call. */
+void bst_post(bst_session *s, unsigned events);
 void bst_session_free_tls(bst_session *s);
+
+/* Everything GnuTLS pushed, handed to self's onWrite (JS thread). Returns 0, or -1 with an
+ * exception pending. self may be NULL (the object is gone): the output is dropped. */
+int bst_flush(bst_session *s, napi_value self);
+/* The Error for GnuTLS error rc (code = GnuTLS error name, verification state, cause). */
+napi_value bst_make_error(bst_session *s, int rc, const char *during);
+
+/* threaded handshake (handshake.c) */
+napi_value bst_start_handshake(napi_env env, bst_session *s, napi_value self, napi_value on_done, double timeout_ms);
+/* Delivers a signature (Uint8Array) or an error (anything else) for request id; false when
+ * no such request is pending (late answer after abort/destroy/timeout). */
+int bst_deliver_signature(napi_env env, bst_session *s, uint32_t id, napi_value value);
+/* Ends the handshake thread if there is one: abort, join, release the threadsafe function.
+ * Never waits for JS. from_hook: called by the env cleanup hook itself. */
+void bst_stop_thread(bst_session *s, int from_hook);
+/* Thread side: asks JS to sign / to check the peer chain and waits for the answer. */
+int bst_thread_sign(bst_session *s, int algo_index, const uint8_t *data, size_t len, gnutls_datum_t *signature);
+int bst_thread_check_peer(bst_session *s, const gnutls_datum_t *certs, unsigned n, char **reason);
+void bst_session_sync_init(bst_session *s);
+void bst_session_sync_destroy(bst_session *s);
+
+/* PKCS#12 software identity (pkcs12.c) */
+napi_value bst_load_pkcs12(napi_env env, napi_callback_info info);
+napi_status bst_define_key_class(napi_env env, napi_value *ctor);
+/* Attaches the key of a key handle (a copy) and its chain to s->cred. */
+napi_value bst_attach_key_handle(napi_env env, bst_session *s, napi_value handle);
 
 /* external signer (signer.c) */
 extern const char *const bst_sign_names[];
 extern const size_t bst_sign_name_count;
 int bst_sign_name_index(const char *name);
+/* Our name of a GnuTLS signature algorithm, or NULL. */
+const char *bst_sign_name_of(gnutls_sign_algorithm_t algo);
 /* Imports the chain and an import_ext4 private key into s->cred. Returns 0 or a GnuTLS error;
  * on a usage error *why is set to a static message. */
 int bst_signer_attach(bst_session *s, const gnutls_datum_t *chain, size_t n, int key_is_ec, unsigned bits,

@@ -6,11 +6,15 @@
 
 #include "bastion.h"
 
+/* GC (or env teardown): stops a handshake thread that still runs (abort + join, never waiting
+ * for JS), then frees everything. */
 static void session_finalize(napi_env env, void *data, void *hint) {
   (void)hint;
   bst_session *s = data;
   bst_session_free_tls(s);
   if (s->js_error) napi_delete_reference(env, s->js_error);
+  if (s->weak_self) napi_delete_reference(env, s->weak_self);
+  bst_session_sync_destroy(s);
   free(s);
 }
 
@@ -116,7 +120,13 @@ static napi_value configure(napi_env env, bst_session *s, napi_value opts, napi_
   if (bst_get_prop(env, opts, "checkPeer", check, &t) != 0) return NULL;
   if (t != napi_undefined && t != napi_function) return bst_throw_type(env, "checkPeer must be a function");
   if (bst_get_prop(env, opts, "clientCert", &v, &t) != 0) return NULL;
+  napi_valuetype kt;
+  napi_value key;
+  if (bst_get_prop(env, opts, "clientKey", &key, &kt) != 0) return NULL;
+  if (t == napi_object && kt == napi_object) return bst_throw_type(env, "give either clientCert + sign or clientKey, not both");
   if (t == napi_object && !attach_identity(env, s, v, *sign)) return NULL;
+  if (kt == napi_object && !bst_attach_key_handle(env, s, key)) return NULL;
+  if (kt != napi_object && kt != napi_undefined && kt != napi_null) return bst_throw_type(env, "clientKey must be a key from loadPkcs12()");
 
   if ((rc = gnutls_init(&s->tls, GNUTLS_CLIENT | GNUTLS_NONBLOCK)) < 0)
     return bst_throw(env, "ERR_BASTION_TLS", gnutls_strerror(rc));
@@ -165,25 +175,33 @@ napi_value bst_create_session(napi_env env, napi_callback_info info) {
   if (!s) return bst_throw(env, "ERR_BASTION_TLS", "out of memory");
   s->env = env;
   s->state = BST_HANDSHAKING;
+  bst_session_sync_init(s);
   if (!configure(env, s, opts, &sign, &check)) {
     bst_session_free_tls(s);
+    bst_session_sync_destroy(s);
     free(s);
     return NULL;
   }
 
   bst_instance *inst = NULL;
   napi_get_instance_data(env, (void **)&inst);
+  s->inst = inst;
   if (!inst || napi_get_reference_value(env, inst->ctor, &ctor) != napi_ok ||
       napi_new_instance(env, ctor, 0, NULL, &obj) != napi_ok || napi_wrap(env, obj, s, session_finalize, NULL, NULL) != napi_ok) {
     bst_session_free_tls(s);
+    bst_session_sync_destroy(s);
     free(s);
     return bst_throw(env, "ERR_BASTION_TLS", "could not create the session object");
   }
+  /* Weak: the handshake thread's callbacks must not keep the object alive. */
+  if (napi_create_reference(env, obj, 0, &s->weak_self) != napi_ok) return NULL;
   napi_value undef;
   napi_get_undefined(env, &undef);
   napi_valuetype st = napi_undefined, ct = napi_undefined;
   if (sign) napi_typeof(env, sign, &st);
   if (check) napi_typeof(env, check, &ct);
+  s->has_sign_fn = st == napi_function;
+  s->has_check_peer = ct == napi_function;
   /* Hidden, read-only: the callbacks live on the object, so the GC sees any cycle through them. */
   napi_property_descriptor props[] = {
       {BST_ONWRITE_KEY, NULL, NULL, NULL, NULL, on_write, napi_default, NULL},

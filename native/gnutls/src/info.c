@@ -160,6 +160,12 @@ napi_value bst_session_info(napi_env env, bst_session *s) {
   CHECK(set_bool(env, info, "clientCertRequested", tls && gnutls_certificate_client_get_request_status(tls)));
   CHECK(set_bool(env, info, "clientCertSent", tls && done && s->has_identity && gnutls_certificate_get_ours(tls) != NULL));
   CHECK(set_num(env, info, "signatures", s->sign_calls));
-  if (s->last_sign_algo) CHECK(set_str(env, info, "clientSignAlgorithm", s->last_sign_algo));
+  const char *client_sign = s->last_sign_algo;
+  /* A PKCS#12 key signs inside GnuTLS (no callback): ask GnuTLS what it used. */
+  if (!client_sign && tls && done && s->has_identity && gnutls_certificate_get_ours(tls) != NULL) {
+    int algo = gnutls_sign_algorithm_get_client(tls);
+    if (algo > 0) client_sign = bst_sign_name_of((gnutls_sign_algorithm_t)algo);
+  }
+  if (client_sign) CHECK(set_str(env, info, "clientSignAlgorithm", client_sign));
   return info;
 }

@@ -1,8 +1,12 @@
 /*
  * Client identity with an external signer (gnutls_privkey_import_ext4): the private key lives
  * elsewhere (a smart card driven by pkcs11js, or a software key in tests) and GnuTLS asks the
- * JS `sign(algo, data)` callback for each signature, synchronously, on the JS thread, inside
- * gnutls_handshake.
+ * JS `sign(algo, data, id)` callback for each signature, from inside gnutls_handshake:
+ *   - threaded handshake (startHandshake, handshake.c): the handshake thread posts the request
+ *     to the JS thread and blocks until JS answers (a Buffer, a Promise of one, or
+ *     deliverSignature(id, ...)); the JS event loop keeps running meanwhile;
+ *   - synchronous handshake(): the callback is called right here on the JS thread and must
+ *     return the Buffer.
  *
  * What JS receives as `data` (and must sign without hashing again):
  *   RSA-PSS-RSAE-SHA256/384/512   the hash (32/48/64 bytes): PSS, MGF1 with the same hash,
@@ -49,6 +53,12 @@ static const bst_sign_entry entries[] = {
     {GNUTLS_SIGN_ECDSA_SHA384, 7, GNUTLS_PK_ECDSA, 384, GNUTLS_DIG_SHA384, 0},
 };
 
+const char *bst_sign_name_of(gnutls_sign_algorithm_t algo) {
+  for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+    if (entries[i].algo == algo) return bst_sign_names[entries[i].name];
+  return NULL;
+}
+
 int bst_sign_name_index(const char *name) {
   for (size_t i = 0; i < bst_sign_name_count; i++)
     if (strcmp(bst_sign_names[i], name) == 0) return (int)i;
@@ -90,7 +100,9 @@ static int bst_sign_hash(gnutls_privkey_t key, gnutls_sign_algorithm_t algo, voi
   (void)flags;
   bst_session *s = userdata;
   napi_env env = s->env;
-  if (!s->self) return GNUTLS_E_PK_SIGN_FAILED; /* not inside handshake(): GnuTLS's own key/cert probe */
+  /* Neither on the handshake thread nor inside handshake(): GnuTLS's own key/cert probe when
+   * the certificate is attached. Refused, so a card is never asked to sign at session creation. */
+  if (!s->threaded && !s->self) return GNUTLS_E_PK_SIGN_FAILED;
   /* For RSA PKCS#1 v1.5, GnuTLS hands over the DigestInfo under GNUTLS_SIGN_RSA_RAW: recover
    * the scheme from the DigestInfo prefix (only SHA-2 is ever accepted). */
   if (algo == GNUTLS_SIGN_RSA_RAW) {
@@ -118,21 +130,27 @@ static int bst_sign_hash(gnutls_privkey_t key, gnutls_sign_algorithm_t algo, voi
     return GNUTLS_E_PK_SIGN_FAILED;
   }
 
-  napi_value fn, argv[2], result;
-  bool is_buffer = false;
-  if (napi_get_named_property(env, s->self, "__bastionSign", &fn) != napi_ok) goto js_failed;
+  s->last_sign_algo = bst_sign_names[e->name];
+  if (s->threaded) {
+    /* On the handshake thread: no N-API here. Ask the JS thread and wait for the answer. */
+    int rc = bst_thread_sign(s, e->name, data, len, signature);
+    if (rc == 0) s->sign_calls++;
+    return rc;
+  }
+
+  napi_value fn, argv[3], result;
+  if (napi_get_named_property(env, s->self, BST_SIGN_KEY, &fn) != napi_ok) goto js_failed;
   if (napi_create_string_utf8(env, bst_sign_names[e->name], NAPI_AUTO_LENGTH, &argv[0]) != napi_ok) goto js_failed;
   argv[1] = bst_buffer_from(env, data, len);
   if (!argv[1]) goto js_failed;
-  s->last_sign_algo = bst_sign_names[e->name];
-  if (napi_call_function(env, s->self, fn, 2, argv, &result) != napi_ok) goto js_failed;
-  if (napi_is_buffer(env, result, &is_buffer) != napi_ok || !is_buffer) {
-    napi_throw_type_error(env, "ERR_BASTION_SIGNER", "sign() must return a Buffer");
+  if (napi_create_uint32(env, 0, &argv[2]) != napi_ok) goto js_failed;
+  if (napi_call_function(env, s->self, fn, 3, argv, &result) != napi_ok) goto js_failed;
+  const uint8_t *sig;
+  size_t sig_len;
+  if (bst_get_bytes(env, result, &sig, &sig_len) != 0) {
+    napi_throw_type_error(env, "ERR_BASTION_SIGNER", "sign() must return a Buffer in the synchronous handshake()");
     goto js_failed;
   }
-  void *sig;
-  size_t sig_len;
-  if (napi_get_buffer_info(env, result, &sig, &sig_len) != napi_ok) goto js_failed;
   if (sig_len == 0 || sig_len > 2048) {
     napi_throw_range_error(env, "ERR_BASTION_SIGNER", "sign() returned an empty or oversized signature");
     goto js_failed;

@@ -6,6 +6,8 @@
  *      including SRV-ID and XmppAddr) belongs to the TypeScript checkPeer hook;
  *   2. our own key-size and signature-hash floor on every certificate the peer sent;
  *   3. the JS checkPeer(chainDer) hook, if given: it returns null to accept, or a reason string.
+ *      It always runs on the JS thread: in a threaded handshake the handshake thread waits for
+ *      its answer.
  * Any failure aborts the handshake (the client sends a bad_certificate alert).
  */
 #include <stdlib.h>
@@ -56,8 +58,17 @@ static unsigned check_chain_policy(bst_session *s, const gnutls_datum_t *certs, 
   return flags;
 }
 
-/* Calls the JS hook; returns 0 to accept. */
+/* Calls the JS hook; returns 0 to accept. On the handshake thread the hook runs on the JS
+ * thread while this thread waits for its answer (handshake.c). */
 static int run_check_peer(bst_session *s, const gnutls_datum_t *certs, unsigned n) {
+  if (s->threaded) {
+    if (!s->has_check_peer) return 0;
+    char *reason = NULL;
+    int rc = bst_thread_check_peer(s, certs, n, &reason);
+    if (rc != 0) set_reject_reason(s, reason ? reason : "checkPeer did not answer (handshake aborted)");
+    free(reason);
+    return rc;
+  }
   napi_env env = s->env;
   napi_value fn, chain, result;
   napi_valuetype type;

@@ -113,6 +113,7 @@ export async function stopAllPeers(): Promise<void> {
 
 export interface NodeServer {
   port: number;
+  server: net.Server;
   /** Sockets accepted so far (TLS sockets for the TLS server). */
   sockets: net.Socket[];
   stop(): Promise<void>;
@@ -124,6 +125,7 @@ async function listen(server: net.Server, sockets: net.Socket[]): Promise<NodeSe
   if (!addr || typeof addr === 'string') throw new Error('no port');
   return {
     port: addr.port,
+    server,
     sockets,
     stop: () =>
       new Promise<void>((resolve) => {

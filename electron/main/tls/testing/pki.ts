@@ -18,8 +18,18 @@ export interface TestPki {
   der(name: string): Buffer;
   keyPem(name: string): string;
   certPem(name: string): string;
+  /**
+   * PKCS#12 export of <name>.crt + <name>.key with the CA certificate (`openssl pkcs12 -export`,
+   * password P12_PASSWORD), made on first use: 'aes' = OpenSSL 3's default (PBES2, PBKDF2 +
+   * AES-256-CBC, HMAC-SHA256 MAC); '3des' = the legacy pbeWithSHAAnd3-KeyTripleDES-CBC for key and
+   * certificates with a SHA-1 MAC (what older DoD tooling exports).
+   */
+  p12(name: string, variant?: P12Variant): Buffer;
   cleanup(): void;
 }
+
+export type P12Variant = 'aes' | '3des';
+export const P12_PASSWORD = 'test';
 
 const CA_CNF = `
 [ ca ]
@@ -118,7 +128,19 @@ export function makeTestPki(): TestPki {
     { cwd: path.join(dir, 'ca'), stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
+  const p12 = (name: string, variant: P12Variant = 'aes'): Buffer => {
+    const out = path.join(dir, `${name}-${variant}.p12`);
+    if (!fs.existsSync(out)) {
+      const legacy = variant === '3des' ? ['-keypbe', 'PBE-SHA1-3DES', '-certpbe', 'PBE-SHA1-3DES', '-macalg', 'sha1'] : [];
+      openssl(dir, [
+        'pkcs12', '-export', '-in', `${name}.crt`, '-inkey', `${name}.key`, '-certfile', 'ca.crt', '-name', name,
+        '-passout', `pass:${P12_PASSWORD}`, ...legacy, '-out', out,
+      ]);
+    }
+    return fs.readFileSync(out);
+  };
   return {
+    p12,
     dir,
     caPem: read('ca.crt'),
     otherCaPem: read('otherca.crt'),

@@ -1,0 +1,85 @@
+import { useEffect, useRef, useState } from 'react';
+import { t } from '../../i18n/en';
+import { getBastion } from '../../ipc/bastion';
+import { disconnect, refreshSecurityReport } from '../../state/actions';
+import { useConnectionState, useDisconnecting, useSecurityReport } from '../../state/selectors';
+import { SecurityPanel } from './SecurityPanel';
+
+function LockIcon(): React.JSX.Element {
+  return (
+    <svg className="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+      <path
+        fill="currentColor"
+        d="M12 2a5 5 0 0 0-5 5v3H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-8a2 2 0 0 0-2-2h-1V7a5 5 0 0 0-5-5Zm-3 8V7a3 3 0 1 1 6 0v3H9Zm3 3.5a1.5 1.5 0 0 1 .75 2.8V18h-1.5v-1.7A1.5 1.5 0 0 1 12 13.5Z"
+      />
+    </svg>
+  );
+}
+
+/** Placeholder for the roster and chats: who is signed in, the security panel, disconnect. */
+export function ConnectedView(): React.JSX.Element {
+  const state = useConnectionState();
+  const report = useSecurityReport();
+  const disconnecting = useDisconnecting();
+  const [panelOpen, setPanelOpen] = useState(false);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const lockRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => headingRef.current?.focus(), []);
+
+  const jid = state.jid ?? state.account ?? '';
+  const bare = jid.split('/')[0] ?? jid;
+  const toggle = (): void => {
+    if (!panelOpen) void refreshSecurityReport(getBastion());
+    setPanelOpen(!panelOpen);
+  };
+
+  return (
+    <div className="screen screen-connected">
+      <header className="screen-header connected-header">
+        <div className="who">
+          <h1 ref={headingRef} tabIndex={-1} data-testid="account-jid">
+            {bare}
+          </h1>
+          <p className="muted">
+            <span className="badge badge-ok">{t('connected.title')}</span> <span data-testid="full-jid">{jid}</span>
+          </p>
+        </div>
+        <div className="header-actions">
+          <button
+            ref={lockRef}
+            type="button"
+            className={report?.tls?.encrypted ? 'icon-button lock lock-secure' : 'icon-button lock'}
+            aria-label={t('connected.security')}
+            title={t('connected.security')}
+            aria-expanded={panelOpen}
+            aria-controls="security-panel"
+            onClick={toggle}
+          >
+            <LockIcon />
+          </button>
+          <button
+            type="button"
+            aria-disabled={disconnecting || undefined}
+            onClick={() => {
+              if (!disconnecting) void disconnect(getBastion());
+            }}
+          >
+            {disconnecting ? t('connected.disconnecting') : t('connected.disconnect')}
+          </button>
+        </div>
+      </header>
+      <main className={panelOpen ? 'screen-main connected-main with-panel' : 'screen-main connected-main'}>
+        <p className="placeholder">{t('connected.placeholder')}</p>
+        {panelOpen && (
+          <SecurityPanel
+            report={report}
+            onClose={() => {
+              setPanelOpen(false);
+              lockRef.current?.focus();
+            }}
+          />
+        )}
+      </main>
+    </div>
+  );
+}
