@@ -32,7 +32,7 @@ describe('smoke: renderer ↔ core through the browser host', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('the page sees exactly the contract on window.bastion and no Node', async () => {
+  it('[APP-1] the page sees exactly the contract on window.bastion and no Node (the renderer has no way to the socket, DNS, TLS or the card but IPC)', async () => {
     const page = await chrome.newPage();
     await page.goto(app.host.url);
     const seen = await page.evaluate(() => {

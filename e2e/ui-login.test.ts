@@ -50,7 +50,7 @@ async function coreReport(page: Page): Promise<SecurityReport> {
 const text = async (page: Page, testId: string): Promise<string> => ((await page.getByTestId(testId).textContent()) ?? '').trim();
 
 describe.each<ServerKind>(['prosody', 'ejabberd'])('password sign-in through the UI (%s)', (kind) => {
-  it('[R7590-HF1][R7590-HF2][R7590-HF3] signs in, and the security panel shows what the core measured (TLS, chain fingerprints, name match, SASL, DNS); disconnects', async () => {
+  it('[APP-4][R7590-HF1][R7590-HF2][R7590-HF3] signs in, and the security panel shows what the core measured (TLS, chain fingerprints, name match, SASL, DNS); disconnects', async () => {
     const alice = account(kind);
     const { page, problems } = await openApp(chrome, app);
     await waitForRoute(page, 'login');
