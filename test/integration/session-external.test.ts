@@ -6,11 +6,9 @@
 // Server behaviour worth knowing (test bed): Prosody offers EXTERNAL only when the client
 // presented a certificate; ejabberd (tls_verify: true) advertises EXTERNAL to everybody.
 //
-// TLS 1.2: the engine's policy has only a minimum version (TlsPolicy.minVersion; the maximum is
-// always 1.3) and both servers speak TLS 1.3, so these sessions run TLS 1.3 only. A client cannot
-// force TLS 1.2 from its side either: an RSA signer without PSS simply sends no certificate under
-// TLS 1.3 (engine.channel.test.ts). TLS 1.2 client authentication is covered against openssl
-// s_server in electron/main/tls/engine.channel.test.ts.
+// These sessions run TLS 1.3. TLS 1.2 client authentication (TlsPolicy.maxVersion '1.2', chosen
+// up front for an RSA key without PSS) is covered on the real servers by cac-login-tls12.test.ts
+// and tls-engine-identities.test.ts, and against openssl s_server in electron/main/tls.
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { establishSession } from '../../electron/main/xmpp/session/establish';
