@@ -1,27 +1,16 @@
 // XEP-0191 blocking on the real servers [IMPP-P2]: once alice blocks carol, carol's messages do
 // not reach alice (the server drops them); after unblocking they do again.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { XmppClient } from '../../electron/main/xmpp/client/client';
-import type { ParsedMessage } from '../../electron/main/xmpp/im/message-parse';
-import { registerMessages } from '../../electron/main/xmpp/im/messages';
-import { registerPresence } from '../../electron/main/xmpp/im/presence';
 import { registerBlocking } from '../../electron/main/xmpp/xep/0191-blocking';
-import { openClient, waitFor } from '../support/clients';
+import { chatUser, closeChatUsers } from '../support/chat-user';
+import { waitFor } from '../support/clients';
 import type { ServerKind } from '../support/testbed/info.js';
 
-const open: XmppClient[] = [];
-afterEach(async () => {
-  for (const c of open.splice(0)) await c.close().catch(() => undefined);
-});
+afterEach(closeChatUsers);
 
 async function user(kind: ServerKind, name: string) {
-  const client = await openClient(kind, name);
-  open.push(client);
-  const messages = registerMessages(client, { sendReceipts: () => false });
-  registerPresence(client).setOwn({});
-  const inbox: ParsedMessage[] = [];
-  messages.onDidReceiveMessage((m) => inbox.push(m));
-  return { client, messages, inbox, blocking: registerBlocking(client) };
+  const u = await chatUser(kind, name, { sendReceipts: false });
+  return { ...u, blocking: registerBlocking(u.client) };
 }
 
 describe.each<ServerKind>(['prosody', 'ejabberd'])('blocking on %s', (kind) => {

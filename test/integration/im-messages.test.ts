@@ -3,31 +3,14 @@
 // edge without losing the ones that follow.
 import xml from '@xmpp/xml';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { XmppClient } from '../../electron/main/xmpp/client/client';
-import type { ParsedMessage } from '../../electron/main/xmpp/im/message-parse';
-import { registerMessages } from '../../electron/main/xmpp/im/messages';
-import { registerPresence } from '../../electron/main/xmpp/im/presence';
-import { account, openClient, waitFor } from '../support/clients';
+import { chatUser, closeChatUsers } from '../support/chat-user';
+import { account, waitFor } from '../support/clients';
 import { getTestbed } from '../support/testbed/get-testbed.js';
 import type { ServerKind } from '../support/testbed/info.js';
 import { listen, sendMessage, type PeerServer } from '../support/testbed/peers.js';
 
-const open: XmppClient[] = [];
-afterEach(async () => {
-  for (const c of open.splice(0)) await c.close().catch(() => undefined);
-});
-
-async function user(kind: ServerKind, name: string) {
-  const client = await openClient(kind, name);
-  open.push(client);
-  const messages = registerMessages(client, { sendReceipts: () => true });
-  registerPresence(client).setOwn({});
-  const inbox: ParsedMessage[] = [];
-  const refused: string[] = [];
-  messages.onDidReceiveMessage((m) => inbox.push(m));
-  messages.onDidRefuseMessage((r) => refused.push(r));
-  return { client, messages, inbox, refused };
-}
+afterEach(closeChatUsers);
+const user = (kind: ServerKind, name: string) => chatUser(kind, name, { sendReceipts: true });
 
 function peer(kind: ServerKind): PeerServer {
   const tb = getTestbed();
@@ -47,16 +30,17 @@ describe.each<ServerKind>(['prosody', 'ejabberd'])('messages on %s', (kind) => {
     await waitFor(alice.inbox, (m) => m.body === 'hi alice');
   });
 
-  it('go-sendxmpp → Bastion, and Bastion → go-sendxmpp (third-party client)', async () => {
+  it('go-sendxmpp → Bastion, and Bastion → go-sendxmpp (third-party client)', { timeout: 90_000 }, async () => {
     const alice = await user(kind, 'alice');
     const carol = account(kind, 'carol');
     await sendMessage(peer(kind), carol, alice.client.account, 'from go-sendxmpp');
-    await waitFor(alice.inbox, (m) => m.body === 'from go-sendxmpp' && m.fromBare === carol.jid, 10_000);
+    // go-sendxmpp logs in from scratch (TLS, SASL) each time: generous under a loaded CI machine.
+    await waitFor(alice.inbox, (m) => m.body === 'from go-sendxmpp' && m.fromBare === carol.jid, 25_000);
     // carol is offline: the message waits in offline storage and go-sendxmpp gets it on login.
     alice.messages.send({ to: carol.jid, body: 'to go-sendxmpp' });
     const listener = await listen(peer(kind), carol);
     try {
-      const m = await listener.waitFor((x) => x.body === 'to go-sendxmpp', 15_000);
+      const m = await listener.waitFor((x) => x.body === 'to go-sendxmpp', 25_000);
       expect(m.from).toBe(alice.client.account);
     } finally {
       await listener.stop();
