@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignAlgorithm } from './addon';
 import type { TlsChannel } from './channel';
 import { createTlsClient, type ExternalSignerIdentity, type TlsFailure } from './engine';
-import { connectClient, connectFailure, setUpHarness, type Harness } from './testing/harness';
-import { connectTcp, startNodeTlsServer, startOpensslServer, stopAllPeers, type NodeServer } from './testing/peers';
+import { connectClient, connectFailure, requireClientCert as requireClientCertOf, setUpHarness, type Harness } from './testing/harness';
+import { connectTcp, startNodeTlsServer, stopAllPeers, type NodeServer } from './testing/peers';
 import { softwareSigner, type SoftSignerLog } from './testing/soft-signer';
 
 let h: Harness;
@@ -27,12 +27,7 @@ afterAll(async () => {
   h.pki.cleanup();
 });
 
-const f = (name: string) => h.pki.file(name);
-const requireClientCert = (extra: string[] = []) =>
-  startOpensslServer(
-    ['-naccept', '1', '-cert', f('server.crt'), '-key', f('server.key'), '-Verify', '1', '-CAfile', f('ca.crt'), ...extra],
-    h.pki.dir,
-  );
+const requireClientCert = (extra: string[] = []) => requireClientCertOf(h, extra);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -8,8 +8,8 @@ import type { SignAlgorithm } from './addon';
 import type { TlsCloseEvent } from './channel';
 import { ecdsaRawToDer } from './der';
 import { createTlsClient, type ClientIdentity, type ExternalSignerIdentity, type TlsFailure } from './engine';
-import { collect, connectClient, connectFailure, setUpHarness, type Harness } from './testing/harness';
-import { connectTcp, startNodeTlsServer, startOpensslServer, startRawServer, stopAllPeers } from './testing/peers';
+import { collect, connectClient, connectFailure, requireClientCert as requireClientCertOf, setUpHarness, type Harness } from './testing/harness';
+import { connectTcp, startNodeTlsServer, startRawServer, stopAllPeers } from './testing/peers';
 import { softwareSigner, type SoftSignerLog } from './testing/soft-signer';
 
 let h: Harness;
@@ -23,12 +23,7 @@ afterAll(async () => {
   h.pki.cleanup();
 });
 
-const f = (name: string) => h.pki.file(name);
-const requireClientCert = (extra: string[] = []) =>
-  startOpensslServer(
-    ['-naccept', '1', '-cert', f('server.crt'), '-key', f('server.key'), '-Verify', '1', '-CAfile', f('ca.crt'), ...extra],
-    h.pki.dir,
-  );
+const requireClientCert = (extra: string[] = []) => requireClientCertOf(h, extra);
 
 function identity(name: 'alice' | 'bob', signAlgos: SignAlgorithm[], log?: SoftSignerLog): ExternalSignerIdentity {
   const isEc = name === 'bob';

@@ -6,8 +6,8 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, connectClient, connectFailure, setUpHarness, type Harness } from './testing/harness';
-import { startOpensslServer, stopAllPeers } from './testing/peers';
+import { collect, connectClient, connectFailure, requireClientCert as requireClientCertOf, setUpHarness, type Harness } from './testing/harness';
+import { stopAllPeers } from './testing/peers';
 import { P12_PASSWORD } from './testing/pki';
 import { isSoftwareIdentity, loadPkcs12, type Pkcs12Result, type SoftwareIdentity } from './engine';
 
@@ -20,12 +20,7 @@ afterAll(async () => {
   h.pki.cleanup();
 });
 
-const f = (name: string) => h.pki.file(name);
-const requireClientCert = (extra: string[] = []) =>
-  startOpensslServer(
-    ['-naccept', '1', '-cert', f('server.crt'), '-key', f('server.key'), '-Verify', '1', '-CAfile', f('ca.crt'), ...extra],
-    h.pki.dir,
-  );
+const requireClientCert = (extra: string[] = []) => requireClientCertOf(h, extra);
 
 function load(der: Buffer, password = P12_PASSWORD): Pkcs12Result {
   return loadPkcs12(der, password, { addon: h.addon });

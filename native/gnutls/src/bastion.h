@@ -170,6 +170,17 @@ int bst_get_bytes(napi_env env, napi_value v, const uint8_t **data, size_t *len)
 napi_value bst_buffer_from(napi_env env, const void *data, size_t len);
 /* Stores the pending JS exception in s->js_error (first one wins) and clears it. */
 void bst_capture_js_error(bst_session *s);
+/* obj[key] = value; bst_set_str stores null for a NULL string. */
+napi_status bst_set_str(napi_env env, napi_value obj, const char *key, const char *value);
+napi_status bst_set_num(napi_env env, napi_value obj, const char *key, double value);
+napi_status bst_set_bool(napi_env env, napi_value obj, const char *key, int value);
+/* A status bit and the name JS sees for it. */
+typedef struct {
+  unsigned bit;
+  const char *name;
+} bst_flag_name;
+/* Appends to the array `arr`, from index *idx on, the name of every bit of `bits` in `table`. */
+napi_status bst_flag_names(napi_env env, unsigned bits, const bst_flag_name *table, size_t n, napi_value arr, uint32_t *idx);
 
 /* createSession and the class constructor (create.c); describePriority (priority.c) */
 napi_value bst_create_session(napi_env env, napi_callback_info info);

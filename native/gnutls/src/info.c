@@ -8,31 +8,6 @@
     if ((call) != napi_ok) return NULL;                                                                                \
   } while (0)
 
-static napi_status set_str(napi_env env, napi_value obj, const char *key, const char *value) {
-  napi_value v;
-  napi_status st;
-  if (value)
-    st = napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &v);
-  else
-    st = napi_get_null(env, &v);
-  if (st != napi_ok) return st;
-  return napi_set_named_property(env, obj, key, v);
-}
-
-static napi_status set_num(napi_env env, napi_value obj, const char *key, double value) {
-  napi_value v;
-  napi_status st = napi_create_double(env, value, &v);
-  if (st != napi_ok) return st;
-  return napi_set_named_property(env, obj, key, v);
-}
-
-static napi_status set_bool(napi_env env, napi_value obj, const char *key, int value) {
-  napi_value v;
-  napi_status st = napi_get_boolean(env, value != 0, &v);
-  if (st != napi_ok) return st;
-  return napi_set_named_property(env, obj, key, v);
-}
-
 static napi_status set_buf(napi_env env, napi_value obj, const char *key, const void *data, size_t len) {
   napi_value v = bst_buffer_from(env, data, len);
   if (!v) return napi_generic_failure;
@@ -83,29 +58,29 @@ napi_value bst_session_info(napi_env env, bst_session *s) {
   gnutls_session_t tls = s->tls;
   int done = s->state == BST_OPEN || s->state == BST_CLOSED;
   static const char *const states[] = {"handshaking", "open", "closed", "failed"};
-  CHECK(set_str(env, info, "state", states[s->state]));
+  CHECK(bst_set_str(env, info, "state", states[s->state]));
 
   if (done) {
     gnutls_protocol_t ver = gnutls_protocol_get_version(tls);
     gnutls_kx_algorithm_t kx = gnutls_kx_get(tls);
-    CHECK(set_str(env, info, "version", gnutls_protocol_get_name(ver)));
-    CHECK(set_str(env, info, "cipherSuite", gnutls_ciphersuite_get(tls)));
-    CHECK(set_str(env, info, "cipher", gnutls_cipher_get_name(gnutls_cipher_get(tls))));
+    CHECK(bst_set_str(env, info, "version", gnutls_protocol_get_name(ver)));
+    CHECK(bst_set_str(env, info, "cipherSuite", gnutls_ciphersuite_get(tls)));
+    CHECK(bst_set_str(env, info, "cipher", gnutls_cipher_get_name(gnutls_cipher_get(tls))));
     /* TLS 1.3 has no key exchange in the suite: report the group's family. */
     const char *kx_name = gnutls_kx_get_name(kx);
     gnutls_group_t group = gnutls_group_get(tls);
     if (ver == GNUTLS_TLS1_3 || !kx_name)
       kx_name = (group >= GNUTLS_GROUP_FFDHE2048 && group <= GNUTLS_GROUP_FFDHE8192) ? "DHE" : "ECDHE";
-    CHECK(set_str(env, info, "kx", kx_name));
-    CHECK(set_str(env, info, "mac", gnutls_mac_get_name(gnutls_mac_get(tls))));
-    CHECK(set_str(env, info, "group", group ? gnutls_group_get_name(group) : NULL));
+    CHECK(bst_set_str(env, info, "kx", kx_name));
+    CHECK(bst_set_str(env, info, "mac", gnutls_mac_get_name(gnutls_mac_get(tls))));
+    CHECK(bst_set_str(env, info, "group", group ? gnutls_group_get_name(group) : NULL));
     char *desc = gnutls_session_get_desc(tls); /* e.g. "(TLS1.3)-(ECDHE-X25519)-(RSA-PSS-RSAE-SHA256)-(AES-256-GCM)" */
-    napi_status dst = set_str(env, info, "description", desc);
+    napi_status dst = bst_set_str(env, info, "description", desc);
     gnutls_free(desc);
     CHECK(dst);
-    CHECK(set_bool(env, info, "sessionResumed", gnutls_session_is_resumed(tls)));
-    CHECK(set_bool(env, info, "extendedMasterSecret", ver == GNUTLS_TLS1_3 || gnutls_session_ext_master_secret_status(tls)));
-    CHECK(set_bool(env, info, "safeRenegotiation", ver == GNUTLS_TLS1_3 || gnutls_safe_renegotiation_status(tls)));
+    CHECK(bst_set_bool(env, info, "sessionResumed", gnutls_session_is_resumed(tls)));
+    CHECK(bst_set_bool(env, info, "extendedMasterSecret", ver == GNUTLS_TLS1_3 || gnutls_session_ext_master_secret_status(tls)));
+    CHECK(bst_set_bool(env, info, "safeRenegotiation", ver == GNUTLS_TLS1_3 || gnutls_safe_renegotiation_status(tls)));
     napi_value cb = channel_binding(env, s, ver);
     if (!cb) return NULL;
     CHECK(napi_set_named_property(env, info, "channelBinding", cb));
@@ -128,8 +103,8 @@ napi_value bst_session_info(napi_env env, bst_session *s) {
         unsigned bits = 0;
         int pk = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
         napi_value key;
-        if (napi_create_object(env, &key) == napi_ok && set_str(env, key, "type", pk_name(pk)) == napi_ok &&
-            set_num(env, key, "bits", bits) == napi_ok)
+        if (napi_create_object(env, &key) == napi_ok && bst_set_str(env, key, "type", pk_name(pk)) == napi_ok &&
+            bst_set_num(env, key, "bits", bits) == napi_ok)
           napi_set_named_property(env, info, "peerKey", key);
       }
       gnutls_x509_crt_deinit(crt);
@@ -137,19 +112,19 @@ napi_value bst_session_info(napi_env env, bst_session *s) {
   }
 
   /* Verification as done by the verify callback during the handshake. */
-  CHECK(set_bool(env, info, "verified", s->verify_ran && s->verify_rc == 0 && s->verify_status == 0 && s->peer_policy == 0));
-  CHECK(set_num(env, info, "verifyStatus", s->verify_ran ? (double)s->verify_status : -1));
+  CHECK(bst_set_bool(env, info, "verified", s->verify_ran && s->verify_rc == 0 && s->verify_status == 0 && s->peer_policy == 0));
+  CHECK(bst_set_num(env, info, "verifyStatus", s->verify_ran ? (double)s->verify_status : -1));
   CHECK(bst_verify_reasons(env, s->verify_status, s->peer_policy, &arr));
   CHECK(napi_set_named_property(env, info, "verifyReasons", arr));
   if (s->verify_ran && s->verify_status) {
     gnutls_datum_t text = {NULL, 0};
     if (gnutls_certificate_verification_status_print(s->verify_status, GNUTLS_CRT_X509, &text, 0) == 0) {
-      napi_status st = set_str(env, info, "verifyText", (const char *)text.data);
+      napi_status st = bst_set_str(env, info, "verifyText", (const char *)text.data);
       gnutls_free(text.data);
       CHECK(st);
     }
   }
-  if (s->peer_reject_reason) CHECK(set_str(env, info, "peerRejectReason", s->peer_reject_reason));
+  if (s->peer_reject_reason) CHECK(bst_set_str(env, info, "peerRejectReason", s->peer_reject_reason));
 
   /* OCSP response stapled by the server (status_request), if any. */
   gnutls_datum_t ocsp = {NULL, 0};
@@ -157,15 +132,15 @@ napi_value bst_session_info(napi_env env, bst_session *s) {
     CHECK(set_buf(env, info, "ocspStapledDer", ocsp.data, ocsp.size));
 
   /* Client authentication. */
-  CHECK(set_bool(env, info, "clientCertRequested", tls && gnutls_certificate_client_get_request_status(tls)));
-  CHECK(set_bool(env, info, "clientCertSent", tls && done && s->has_identity && gnutls_certificate_get_ours(tls) != NULL));
-  CHECK(set_num(env, info, "signatures", s->sign_calls));
+  CHECK(bst_set_bool(env, info, "clientCertRequested", tls && gnutls_certificate_client_get_request_status(tls)));
+  CHECK(bst_set_bool(env, info, "clientCertSent", tls && done && s->has_identity && gnutls_certificate_get_ours(tls) != NULL));
+  CHECK(bst_set_num(env, info, "signatures", s->sign_calls));
   const char *client_sign = s->last_sign_algo;
   /* A PKCS#12 key signs inside GnuTLS (no callback): ask GnuTLS what it used. */
   if (!client_sign && tls && done && s->has_identity && gnutls_certificate_get_ours(tls) != NULL) {
     int algo = gnutls_sign_algorithm_get_client(tls);
     if (algo > 0) client_sign = bst_sign_name_of((gnutls_sign_algorithm_t)algo);
   }
-  if (client_sign) CHECK(set_str(env, info, "clientSignAlgorithm", client_sign));
+  if (client_sign) CHECK(bst_set_str(env, info, "clientSignAlgorithm", client_sign));
   return info;
 }

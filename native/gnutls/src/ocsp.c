@@ -42,31 +42,10 @@
 
 /* ------------------------------------------------------------------ small helpers */
 
-static napi_status set_str(napi_env env, napi_value obj, const char *key, const char *value) {
-  napi_value v;
-  napi_status st = napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &v);
-  if (st != napi_ok) return st;
-  return napi_set_named_property(env, obj, key, v);
-}
-
-static napi_status set_num(napi_env env, napi_value obj, const char *key, double value) {
-  napi_value v;
-  napi_status st = napi_create_double(env, value, &v);
-  if (st != napi_ok) return st;
-  return napi_set_named_property(env, obj, key, v);
-}
-
-static napi_status set_bool(napi_env env, napi_value obj, const char *key, int value) {
-  napi_value v;
-  napi_status st = napi_get_boolean(env, value != 0, &v);
-  if (st != napi_ok) return st;
-  return napi_set_named_property(env, obj, key, v);
-}
-
 /* A time_t from GnuTLS (-1 = absent or unparsable) as a number property, or nothing. */
 static napi_status set_time(napi_env env, napi_value obj, const char *key, time_t t) {
   if (t == (time_t)-1) return napi_ok;
-  return set_num(env, obj, key, (double)t);
+  return bst_set_num(env, obj, key, (double)t);
 }
 
 /* { error: "<what>: <GnuTLS text>" } (or just <what> when rc is 0). */
@@ -78,7 +57,7 @@ static napi_value error_value(napi_env env, napi_value obj, const char *what, in
     snprintf(text, sizeof(text), "%s", what);
   napi_value o = obj;
   if (!o && napi_create_object(env, &o) != napi_ok) return NULL;
-  if (set_str(env, o, "error", text) != napi_ok) return NULL;
+  if (bst_set_str(env, o, "error", text) != napi_ok) return NULL;
   return o;
 }
 
@@ -288,10 +267,7 @@ static const char *resp_status_name(int s) {
 }
 
 static napi_status ocsp_reasons(napi_env env, unsigned v, napi_value *out) {
-  static const struct {
-    unsigned bit;
-    const char *name;
-  } names[] = {
+  static const bst_flag_name names[] = {
       {GNUTLS_OCSP_VERIFY_SIGNER_NOT_FOUND, "signer-not-found"},
       {GNUTLS_OCSP_VERIFY_SIGNER_KEYUSAGE_ERROR, "signer-not-authorised"},
       {GNUTLS_OCSP_VERIFY_UNTRUSTED_SIGNER, "untrusted-signer"},
@@ -300,15 +276,9 @@ static napi_status ocsp_reasons(napi_env env, unsigned v, napi_value *out) {
       {GNUTLS_OCSP_VERIFY_CERT_NOT_ACTIVATED, "signer-not-yet-valid"},
       {GNUTLS_OCSP_VERIFY_CERT_EXPIRED, "signer-expired"},
   };
-  napi_status st = napi_create_array(env, out);
   uint32_t idx = 0;
-  for (size_t i = 0; st == napi_ok && i < sizeof(names) / sizeof(names[0]); i++) {
-    if (!(v & names[i].bit)) continue;
-    napi_value s;
-    if ((st = napi_create_string_utf8(env, names[i].name, NAPI_AUTO_LENGTH, &s)) == napi_ok)
-      st = napi_set_element(env, *out, idx++, s);
-  }
-  return st;
+  napi_status st = napi_create_array(env, out);
+  return st == napi_ok ? bst_flag_names(env, v, names, sizeof(names) / sizeof(names[0]), *out, &idx) : st;
 }
 
 /* The CertID GnuTLS would put in a request for (issuer, crt) with this digest. */
@@ -339,8 +309,8 @@ napi_value bst_ocsp_verify(napi_env env, napi_callback_info info) {
   if (arg_bytes(env, argv[2], MAX_CERT_BYTES, "issuerDer", &issuer_der) != 0) return NULL;
   if (arg_opt_bytes(env, argc, argv, 3, MAX_NONCE_BYTES, "nonce", &nonce, &has_nonce) != 0) return NULL;
   CHECK(napi_create_object(env, &result));
-  CHECK(set_bool(env, result, "certMatch", 0));
-  CHECK(set_bool(env, result, "signatureOk", 0));
+  CHECK(bst_set_bool(env, result, "certMatch", 0));
+  CHECK(bst_set_bool(env, result, "signatureOk", 0));
   CHECK(napi_create_array(env, &arr));
   CHECK(napi_set_named_property(env, result, "signatureReasons", arr));
   int rc;
@@ -366,7 +336,7 @@ napi_value bst_ocsp_verify(napi_env env, napi_callback_info info) {
     result = error_value(env, result, "OCSP response status", rstatus);
     goto done;
   }
-  CHECK(set_str(env, result, "responseStatus", resp_status_name(rstatus)));
+  CHECK(bst_set_str(env, result, "responseStatus", resp_status_name(rstatus)));
   if (rstatus != GNUTLS_OCSP_RESP_SUCCESSFUL) goto done; /* no responseBytes: nothing else to read */
 
   /* Find the SingleResponse whose CertID (hash algorithm, issuer name hash, issuer KEY hash,
@@ -400,16 +370,16 @@ napi_value bst_ocsp_verify(napi_env env, napi_callback_info info) {
       result = error_value(env, result, "OCSP SingleResponse", rc);
       goto done;
     }
-    CHECK(set_bool(env, result, "certMatch", 1));
+    CHECK(bst_set_bool(env, result, "certMatch", 1));
     const char *cs = cert_status == GNUTLS_OCSP_CERT_GOOD      ? "good"
                      : cert_status == GNUTLS_OCSP_CERT_REVOKED ? "revoked"
                                                                : "unknown";
-    CHECK(set_str(env, result, "certStatus", cs));
+    CHECK(bst_set_str(env, result, "certStatus", cs));
     CHECK(set_time(env, result, "thisUpdate", this_update));
     CHECK(set_time(env, result, "nextUpdate", next_update));
     if (cert_status == GNUTLS_OCSP_CERT_REVOKED) {
       CHECK(set_time(env, result, "revocationTime", rev_time));
-      CHECK(set_num(env, result, "reason", reason));
+      CHECK(bst_set_num(env, result, "reason", reason));
     }
   }
   CHECK(set_time(env, result, "producedAt", gnutls_ocsp_resp_get_produced(resp)));
@@ -434,9 +404,9 @@ napi_value bst_ocsp_verify(napi_env env, napi_callback_info info) {
   rc = gnutls_ocsp_resp_verify_direct(resp, issuer, &vstatus, 0);
   if (rc < 0) {
     vstatus = GNUTLS_OCSP_VERIFY_SIGNER_NOT_FOUND;
-    CHECK(set_str(env, result, "signatureError", gnutls_strerror(rc)));
+    CHECK(bst_set_str(env, result, "signatureError", gnutls_strerror(rc)));
   }
-  CHECK(set_bool(env, result, "signatureOk", rc >= 0 && vstatus == 0));
+  CHECK(bst_set_bool(env, result, "signatureOk", rc >= 0 && vstatus == 0));
   CHECK(ocsp_reasons(env, vstatus, &arr));
   CHECK(napi_set_named_property(env, result, "signatureReasons", arr));
 
@@ -448,7 +418,7 @@ napi_value bst_ocsp_verify(napi_env env, napi_callback_info info) {
     if (rc >= 0) n = same_datum(&got, &nonce) ? "match" : "mismatch";
     else if (rc != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) n = "mismatch"; /* present but unparsable */
     gnutls_free(got.data);
-    CHECK(set_str(env, result, "nonce", n));
+    CHECK(bst_set_str(env, result, "nonce", n));
   }
   goto done;
 napi_failed:
@@ -466,10 +436,7 @@ done:
 /* ------------------------------------------------------------------ crlCheck */
 
 static napi_status crl_reasons(napi_env env, unsigned status, napi_value *out) {
-  static const struct {
-    unsigned bit;
-    const char *name;
-  } names[] = {
+  static const bst_flag_name names[] = {
       {GNUTLS_CERT_SIGNER_NOT_FOUND, "signer-not-found"},
       {GNUTLS_CERT_SIGNER_NOT_CA, "signer-not-ca"},
       {GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE, "signer-not-authorised"},
@@ -477,15 +444,9 @@ static napi_status crl_reasons(napi_env env, unsigned status, napi_value *out) {
       {GNUTLS_CERT_SIGNATURE_FAILURE, "signature-failure"},
       {GNUTLS_CERT_INVALID, "invalid"},
   };
-  napi_status st = napi_create_array(env, out);
   uint32_t idx = 0;
-  for (size_t i = 0; st == napi_ok && i < sizeof(names) / sizeof(names[0]); i++) {
-    if (!(status & names[i].bit)) continue;
-    napi_value s;
-    if ((st = napi_create_string_utf8(env, names[i].name, NAPI_AUTO_LENGTH, &s)) == napi_ok)
-      st = napi_set_element(env, *out, idx++, s);
-  }
-  return st;
+  napi_status st = napi_create_array(env, out);
+  return st == napi_ok ? bst_flag_names(env, status, names, sizeof(names) / sizeof(names[0]), *out, &idx) : st;
 }
 
 /* CRL extensions we understand (RFC 5280 §5.2); any other critical one makes the CRL unusable. */
@@ -518,8 +479,8 @@ napi_value bst_crl_check(napi_env env, napi_callback_info info) {
   if (arg_bytes(env, argv[1], MAX_CERT_BYTES, "certDer", &cert_der) != 0) return NULL;
   if (arg_bytes(env, argv[2], MAX_CERT_BYTES, "issuerDer", &issuer_der) != 0) return NULL;
   CHECK(napi_create_object(env, &result));
-  CHECK(set_bool(env, result, "signatureOk", 0));
-  CHECK(set_bool(env, result, "revoked", 0));
+  CHECK(bst_set_bool(env, result, "signatureOk", 0));
+  CHECK(bst_set_bool(env, result, "revoked", 0));
   CHECK(napi_create_array(env, &arr));
   CHECK(napi_set_named_property(env, result, "signatureReasons", arr));
   int rc;
@@ -550,12 +511,12 @@ napi_value bst_crl_check(napi_env env, napi_callback_info info) {
     result = error_value(env, result, "CRL entries", count);
     goto done;
   }
-  CHECK(set_num(env, result, "entries", count));
+  CHECK(bst_set_num(env, result, "entries", count));
 
   /* Scope: the CRL must be issued by this certificate's issuer (same DN, byte for byte). */
   int issuer_match = gnutls_x509_crl_get_raw_issuer_dn(crl, &crl_dn) >= 0 &&
                      gnutls_x509_crt_get_raw_issuer_dn(crt, &crt_dn) >= 0 && same_datum(&crl_dn, &crt_dn);
-  CHECK(set_bool(env, result, "issuerMatch", issuer_match));
+  CHECK(bst_set_bool(env, result, "issuerMatch", issuer_match));
 
   int delta = 0, partitioned = 0;
   for (unsigned i = 0; i < 64; i++) {
@@ -565,16 +526,16 @@ napi_value bst_crl_check(napi_env env, napi_callback_info info) {
     rc = gnutls_x509_crl_get_extension_info(crl, i, oid, &oid_size, &critical);
     if (rc == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) break;
     if (rc < 0) {
-      if (critical) CHECK(set_str(env, result, "unsupportedCritical", "(unreadable extension)"));
+      if (critical) CHECK(bst_set_str(env, result, "unsupportedCritical", "(unreadable extension)"));
       continue;
     }
     oid[sizeof(oid) - 1] = '\0';
     if (strcmp(oid, "2.5.29.27") == 0) delta = 1;
     if (strcmp(oid, "2.5.29.28") == 0) partitioned = 1;
-    if (critical && !known_crl_extension(oid)) CHECK(set_str(env, result, "unsupportedCritical", oid));
+    if (critical && !known_crl_extension(oid)) CHECK(bst_set_str(env, result, "unsupportedCritical", oid));
   }
-  CHECK(set_bool(env, result, "delta", delta));
-  CHECK(set_bool(env, result, "partitioned", partitioned));
+  CHECK(bst_set_bool(env, result, "delta", delta));
+  CHECK(bst_set_bool(env, result, "partitioned", partitioned));
 
   /* Signature by the issuer: issuer DN match, CA with cRLSign, signature, algorithm strength.
    * Time is the caller's business (its own, injectable clock): gnutls_x509_crl_verify always
@@ -585,12 +546,12 @@ napi_value bst_crl_check(napi_env env, napi_callback_info info) {
   rc = gnutls_x509_crl_verify(crl, &issuer, 1, 0, &vstatus);
   if (rc < 0) {
     vstatus |= GNUTLS_CERT_INVALID;
-    CHECK(set_str(env, result, "signatureError", gnutls_strerror(rc)));
+    CHECK(bst_set_str(env, result, "signatureError", gnutls_strerror(rc)));
   }
   const unsigned time_bits = GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED | GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE;
   if (rc >= 0 && (vstatus & time_bits) && (vstatus & ~time_bits) == GNUTLS_CERT_INVALID) vstatus = 0;
   vstatus &= ~time_bits;
-  CHECK(set_bool(env, result, "signatureOk", rc >= 0 && vstatus == 0));
+  CHECK(bst_set_bool(env, result, "signatureOk", rc >= 0 && vstatus == 0));
   CHECK(crl_reasons(env, vstatus, &arr));
   CHECK(napi_set_named_property(env, result, "signatureReasons", arr));
 
@@ -611,7 +572,7 @@ napi_value bst_crl_check(napi_env env, napi_callback_info info) {
       goto done;
     }
     if (same_serial(cserial, cserial_size, eserial, esize)) {
-      CHECK(set_bool(env, result, "revoked", 1));
+      CHECK(bst_set_bool(env, result, "revoked", 1));
       CHECK(set_time(env, result, "revocationTime", t));
       break;
     }

@@ -62,3 +62,35 @@ void bst_capture_js_error(bst_session *s) {
   if (napi_get_and_clear_last_exception(env, &err) != napi_ok) return;
   if (!s->js_error) napi_create_reference(env, err, 1, &s->js_error);
 }
+
+napi_status bst_set_str(napi_env env, napi_value obj, const char *key, const char *value) {
+  napi_value v;
+  napi_status st = value ? napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &v) : napi_get_null(env, &v);
+  if (st != napi_ok) return st;
+  return napi_set_named_property(env, obj, key, v);
+}
+
+napi_status bst_set_num(napi_env env, napi_value obj, const char *key, double value) {
+  napi_value v;
+  napi_status st = napi_create_double(env, value, &v);
+  if (st != napi_ok) return st;
+  return napi_set_named_property(env, obj, key, v);
+}
+
+napi_status bst_set_bool(napi_env env, napi_value obj, const char *key, int value) {
+  napi_value v;
+  napi_status st = napi_get_boolean(env, value != 0, &v);
+  if (st != napi_ok) return st;
+  return napi_set_named_property(env, obj, key, v);
+}
+
+napi_status bst_flag_names(napi_env env, unsigned bits, const bst_flag_name *table, size_t n, napi_value arr, uint32_t *idx) {
+  for (size_t i = 0; i < n; i++) {
+    if (!(bits & table[i].bit)) continue;
+    napi_value s;
+    napi_status st = napi_create_string_utf8(env, table[i].name, NAPI_AUTO_LENGTH, &s);
+    if (st == napi_ok) st = napi_set_element(env, arr, (*idx)++, s);
+    if (st != napi_ok) return st;
+  }
+  return napi_ok;
+}

@@ -126,10 +126,7 @@ static int bst_verify_cb(gnutls_session_t tls) {
 
 void bst_verify_install(bst_session *s) { gnutls_certificate_set_verify_function(s->cred, bst_verify_cb); }
 
-static const struct {
-  unsigned bit;
-  const char *name;
-} status_names[] = {
+static const bst_flag_name status_names[] = {
     {GNUTLS_CERT_INVALID, "invalid"},
     {GNUTLS_CERT_REVOKED, "revoked"},
     {GNUTLS_CERT_SIGNER_NOT_FOUND, "signer-not-found"},
@@ -149,10 +146,7 @@ static const struct {
     {GNUTLS_CERT_UNKNOWN_CRIT_EXTENSIONS, "unknown-critical-extensions"},
 };
 
-static const struct {
-  unsigned bit;
-  const char *name;
-} policy_names[] = {
+static const bst_flag_name policy_names[] = {
     {BST_PEER_WEAK_KEY, "weak-key"},
     {BST_PEER_WEAK_SIGNATURE, "weak-signature-hash"},
     {BST_PEER_NO_CERTIFICATE, "no-certificate"},
@@ -161,18 +155,8 @@ static const struct {
 
 napi_status bst_verify_reasons(napi_env env, unsigned status, unsigned peer_policy, napi_value *out) {
   napi_status st = napi_create_array(env, out);
-  if (st != napi_ok) return st;
   uint32_t idx = 0;
-  napi_value str;
-  for (size_t i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++) {
-    if (!(status & status_names[i].bit)) continue;
-    if ((st = napi_create_string_utf8(env, status_names[i].name, NAPI_AUTO_LENGTH, &str)) != napi_ok) return st;
-    if ((st = napi_set_element(env, *out, idx++, str)) != napi_ok) return st;
-  }
-  for (size_t i = 0; i < sizeof(policy_names) / sizeof(policy_names[0]); i++) {
-    if (!(peer_policy & policy_names[i].bit)) continue;
-    if ((st = napi_create_string_utf8(env, policy_names[i].name, NAPI_AUTO_LENGTH, &str)) != napi_ok) return st;
-    if ((st = napi_set_element(env, *out, idx++, str)) != napi_ok) return st;
-  }
-  return napi_ok;
+  if (st == napi_ok) st = bst_flag_names(env, status, status_names, sizeof(status_names) / sizeof(status_names[0]), *out, &idx);
+  if (st == napi_ok) st = bst_flag_names(env, peer_policy, policy_names, sizeof(policy_names) / sizeof(policy_names[0]), *out, &idx);
+  return st;
 }

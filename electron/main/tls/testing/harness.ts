@@ -5,7 +5,7 @@ import { loadGnuTls, type GnuTlsAddon } from '../addon';
 import type { TlsChannel } from '../channel';
 import { createTlsClient, TlsFailure, type TlsClientOptions } from '../engine';
 import { ensureAddonBuilt } from './build-addon';
-import { connectTcp } from './peers';
+import { connectTcp, startOpensslServer, type OpensslServer } from './peers';
 import { makeTestPki, type TestPki } from './pki';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../../../..');
@@ -18,6 +18,12 @@ export interface Harness {
 export function setUpHarness(): Harness {
   const addon = loadGnuTls({ addonPath: ensureAddonBuilt(repoRoot) });
   return { addon, pki: makeTestPki() };
+}
+
+/** A one-shot `openssl s_server` that demands and verifies a client certificate from the test CA. */
+export function requireClientCert(h: Harness, extra: string[] = []): Promise<OpensslServer> {
+  const f = (name: string) => h.pki.file(name);
+  return startOpensslServer(['-naccept', '1', '-cert', f('server.crt'), '-key', f('server.key'), '-Verify', '1', '-CAfile', f('ca.crt'), ...extra], h.pki.dir);
 }
 
 export type ClientOverrides = Partial<Omit<TlsClientOptions, 'socket'>>;
