@@ -18,7 +18,7 @@ const common = {
 };
 // Native addons and Electron itself are never bundled: they are loaded at run time
 // (unpacked from the asar archive in the packaged app).
-const nodeExternal = ['electron', 'pkcs11js', '*.node', 'bufferutil', 'utf-8-validate'];
+const nodeExternal = ['electron', 'pkcs11js', 'better-sqlite3-multiple-ciphers', '*.node', 'bufferutil', 'utf-8-validate'];
 
 /** Node programs bundled as ES modules (browser host, CLI): `require` for the CommonJS externals. */
 /** @type {import('esbuild').BuildOptions} */

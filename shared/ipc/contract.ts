@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { CommandName, EventName } from './names';
 import type { Result } from './result';
 import type { Disposer } from '../util/disposable';
+import { imCommandSchemas, imEventSchemas } from './im';
 import { certificateDecisionSchema, securityReportSchema, SESSION_STAGES } from '../security/report';
 
 export interface CommandSchema {
@@ -34,10 +35,14 @@ const emptySchema = z.object({}).strict();
 export const connectionStateSchema = z
   .object({
     /** 'locked': the card was removed; the session ended and needs the card and PIN again. */
-    state: z.enum(['disconnected', 'connecting', 'awaiting-certificate-decision', 'connected', 'failed', 'locked']),
+    /** 'reconnecting': the link was lost; the next attempt is at `retryAt` (fresh DNS each time). */
+    state: z.enum(['disconnected', 'connecting', 'awaiting-certificate-decision', 'connected', 'reconnecting', 'failed', 'locked']),
     account: z.string().optional(),
     jid: z.string().optional(),
     error: z.object({ stage: z.enum(SESSION_STAGES), message: z.string() }).readonly().optional(),
+    retryAt: z.iso.datetime().optional(),
+    /** Messages waiting in the outbox for the server. */
+    queued: z.number().int().min(0).optional(),
   })
   .readonly();
 
@@ -131,6 +136,14 @@ export const commandSchemas = {
     input: z.object({ account: z.string().min(3).max(3071), auth: authSchema }).strict(),
     output: z.object({ jid: z.string() }).readonly(),
   },
+  /**
+   * XEP-0077: creates the account on its server (after TLS and every certificate check, never
+   * in the clear) and signs in with it on the same connection. Needs the consent like connect.
+   */
+  registerAccount: {
+    input: z.object({ account: z.string().min(3).max(3071).regex(/^[^@/\s]+@[^@/\s]+$/, 'user@domain'), password: z.string().min(8).max(1024) }).strict(),
+    output: z.object({ jid: z.string() }).readonly(),
+  },
   disconnect: { input: emptySchema, output: emptySchema.readonly() },
   /** The report of the current (or last attempted) session, for the security panel [R7590-HF1…HF3]. */
   getSecurityReport: { input: emptySchema, output: securityReportSchema.nullable() },
@@ -144,6 +157,9 @@ export const commandSchemas = {
     input: z.object({ requestId: z.string().min(1).max(64), decision: certificateDecisionSchema }).strict(),
     output: emptySchema.readonly(),
   },
+  /** The current connection state (a renderer that reloads asks instead of waiting for an event). */
+  getConnectionState: { input: emptySchema, output: connectionStateSchema },
+  ...imCommandSchemas,
 } as const satisfies { readonly [K in CommandName]: CommandSchema };
 
 export const eventSchemas = {
@@ -156,6 +172,7 @@ export const eventSchemas = {
   didDetectCertificateChange: z
     .object({ requestId: z.string(), account: z.string(), previous: knownCertificateSchema, presented: knownCertificateSchema })
     .readonly(),
+  ...imEventSchemas,
 } as const satisfies { readonly [K in EventName]: z.ZodType };
 
 export type AppInfo = z.output<typeof appInfoSchema>;

@@ -1,3 +1,4 @@
 export * from './names';
 export * from './result';
 export * from './contract';
+export * from './im';

@@ -15,6 +15,22 @@ export const commandNames = [
   'getConsent',
   'acknowledgeConsent',
   'listCards',
+  'getConnectionState',
+  'getRoster',
+  'getHistory',
+  'sendMessage',
+  'sendChatState',
+  'markDisplayed',
+  'setPresence',
+  'addContact',
+  'removeContact',
+  'answerSubscription',
+  'getBlocked',
+  'setBlocked',
+  'getMessagePrivacy',
+  'setMessagePrivacy',
+  'changePassword',
+  'registerAccount',
 ] as const;
 export const eventNames = [
   'didReceivePing',
@@ -22,6 +38,7 @@ export const eventNames = [
   'didUpdateSecurityReport',
   'didDetectCertificateChange',
   'didChangeCards',
+  'didUpdateIm',
 ] as const;
 
 export type CommandName = (typeof commandNames)[number];

@@ -31,7 +31,7 @@ export function startCore(override: (env: SessionEnvironment) => SessionEnvironm
     cardWorker: { workerFile: CARD_WORKER },
   });
   const core = createCore(nodeCoreDeps('cli', stateDir, { session: override(base) }));
-  const dispatcher: Dispatcher = createDispatcher({ handlers: core.handlers, log: { error: () => {} } });
+  const dispatcher: Dispatcher = createDispatcher({ handlers: core.handlers, log: { error: (...a: unknown[]) => console.error('DISPATCH', ...a) } });
   const events: [EventName, unknown][] = [];
   core.events.subscribe(<K extends EventName>(name: K, payload: EventPayload<K>) => void events.push([name, payload]));
   return {

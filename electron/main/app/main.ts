@@ -2,10 +2,13 @@
  * Electron entry point: window, IPC wiring and OS glue only. Everything else is the core
  * (`../core`), which also runs under plain Node in the browser host and the CLI.
  */
-import { app, ipcMain, session, type BrowserWindow } from 'electron';
+import { app, ipcMain, powerMonitor, session, type BrowserWindow } from 'electron';
 import path from 'node:path';
 import { createCore } from '../core/core';
 import { nodeCoreDeps } from '../core/node-deps';
+import { nodeSessionEnvironment } from '../core/session-env';
+import { createElectronIdlePort } from './idle-port';
+import { networkUp, safeStorageKeyProtector } from './os-ports';
 import { createDispatcher } from '../ipc/dispatcher';
 import { wireIpc } from './ipc-electron';
 import { registerAppScheme, serveRenderer } from './protocol';
@@ -34,7 +37,11 @@ if (!app.requestSingleInstanceLock()) {
     session.defaultSession.setPermissionCheckHandler(() => false);
     serveRenderer(rendererDir);
 
-    const core = createCore(nodeCoreDeps('electron', app.getPath('userData')));
+    const stateDir = app.getPath('userData');
+    // History is encrypted with a key only the OS keystore can unwrap; without a real keystore
+    // (Linux with no keyring) it stays in memory for the run.
+    const sessionEnv = nodeSessionEnvironment({ stateDir, keys: safeStorageKeyProtector() });
+    const core = createCore(nodeCoreDeps('electron', stateDir, { session: { ...sessionEnv, networkUp, idle: createElectronIdlePort(powerMonitor) } }));
     const dispatcher = createDispatcher({
       handlers: core.handlers,
       log: { error: (message, detail) => console.error(message, detail) },

@@ -67,6 +67,25 @@ export function createCore(deps: CoreDeps): Core {
       sessions.decide(requestId, decision);
       return {};
     },
+    getConnectionState: () => sessions.state(),
+    getRoster: (i, c) => sessions.im.getRoster(i, c),
+    getHistory: (i, c) => sessions.im.getHistory(i, c),
+    sendMessage: (i, c) => sessions.im.sendMessage(i, c),
+    sendChatState: (i, c) => sessions.im.sendChatState(i, c),
+    markDisplayed: (i, c) => sessions.im.markDisplayed(i, c),
+    setPresence: (i, c) => sessions.im.setPresence(i, c),
+    addContact: (i, c) => sessions.im.addContact(i, c),
+    removeContact: (i, c) => sessions.im.removeContact(i, c),
+    answerSubscription: (i, c) => sessions.im.answerSubscription(i, c),
+    getBlocked: (i, c) => sessions.im.getBlocked(i, c),
+    setBlocked: (i, c) => sessions.im.setBlocked(i, c),
+    getMessagePrivacy: (i, c) => sessions.im.getMessagePrivacy(i, c),
+    setMessagePrivacy: (i, c) => sessions.im.setMessagePrivacy(i, c),
+    changePassword: (i, c) => sessions.im.changePassword(i, c),
+    registerAccount: ({ account, password }) => {
+      if (!consentAcknowledged) throw new CommandFailure('consent-required', 'acknowledge the DoD Notice and Consent banner before connecting');
+      return sessions.register(account, password);
+    },
   };
   return {
     handlers,

@@ -19,7 +19,7 @@ export interface Credentials {
   readonly notes: readonly string[];
   /** The card slot the session depends on (removal ends the session). */
   readonly slot: string | undefined;
-  /** Frees what was loaded (the PKCS#12 key); the card login is the session's to end. */
+  /** Frees what was loaded: the PKCS#12 key, the card login (C_Logout). */
   dispose(): void;
 }
 
@@ -53,7 +53,10 @@ export async function prepareCredentials(auth: AuthInput, cards: CardManager): P
         maxTlsVersion: max,
         notes: max === '1.2' ? ['the card has no RSA-PSS, which TLS 1.3 requires: TLS 1.2 was chosen for this session'] : [],
         slot: auth.slot,
-        dispose: () => {},
+        // Signing out (or a failed attempt) logs the card out: it must not stay unlocked for
+        // the next user of the workstation. While connected it stays logged in, so a reconnect
+        // signs without asking for the PIN again.
+        dispose: () => void service.logout(auth.slot).catch(() => undefined),
       };
     }
     case 'pkcs12': {

@@ -11,6 +11,9 @@ import { createFileCertificateMemory } from '../xmpp/session/certificate-memory'
 import { DEFAULT_SESSION_POLICY } from '../xmpp/session/policy';
 import type { CardEnvironment } from './card-manager';
 import type { SessionEnvironment } from './session-manager';
+import { createStorage, lazyStorage } from '../store/storage';
+import { environmentKeyProtector, type KeyProtector } from '../store/key-protector';
+import { BASTION_VERSION } from './version';
 
 export const DEFAULT_TRUST_ANCHORS = '/etc/bastion/trust-anchors.pem';
 
@@ -19,6 +22,8 @@ export function nodeSessionEnvironment(opts: {
   readonly env?: NodeJS.ProcessEnv;
   /** Where the PKCS#11 worker bundle is, for hosts whose bundle is not next to it. */
   readonly cardWorker?: CardEnvironment['worker'];
+  /** The OS keystore wrapping the history key (Electron safeStorage); else BASTION_STORE_KEY; else memory only. */
+  readonly keys?: KeyProtector;
 }): SessionEnvironment {
   const env = opts.env ?? process.env;
   const anchorsFile = env.BASTION_TRUST_ANCHORS ?? DEFAULT_TRUST_ANCHORS;
@@ -42,5 +47,14 @@ export function nodeSessionEnvironment(opts: {
       worker: opts.cardWorker ?? {},
     },
     onCardRemoval: env.BASTION_CARD_REMOVAL === 'keep' ? 'keep' : 'terminate',
+    storage: lazyStorage(() => {
+      const keys = opts.keys ?? (env.BASTION_STORE_KEY ? environmentKeyProtector(env.BASTION_STORE_KEY) : undefined);
+      return createStorage({ dir: path.join(opts.stateDir, 'store'), keys });
+    }),
+    history: {
+      enabled: env.BASTION_HISTORY !== 'off',
+      ...(env.BASTION_HISTORY_DAYS && /^\d{1,5}$/.test(env.BASTION_HISTORY_DAYS) ? { retentionDays: Number(env.BASTION_HISTORY_DAYS) } : {}),
+    },
+    appVersion: BASTION_VERSION,
   };
 }

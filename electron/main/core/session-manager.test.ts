@@ -1,3 +1,4 @@
+import { createStorage } from '../store/storage';
 import { describe, expect, it, vi } from 'vitest';
 import type { EventName, EventPayload } from '../../../shared/ipc';
 import { createEventHub } from '../ipc/events';
@@ -23,6 +24,8 @@ function setup(establish: SessionEnvironment['establish']) {
     certificateMemory: createMemoryCertificateMemory(),
     cards: { modulePaths: ['/nonexistent/pkcs11.so'], worker: {} },
     onCardRemoval: 'terminate',
+    storage: createStorage({ dir: '', keys: undefined }),
+    history: { enabled: true },
     ...(establish ? { establish } : {}),
   };
   return { manager: createSessionManager(env, events, noCards(events)), seen };
@@ -75,6 +78,8 @@ describe('session manager', () => {
         certificateMemory: createMemoryCertificateMemory(),
         cards: { modulePaths: ['/nonexistent/pkcs11.so'], worker: {} },
         onCardRemoval: 'terminate',
+      storage: createStorage({ dir: '', keys: undefined }),
+      history: { enabled: true },
       },
       events,
       noCards(events),

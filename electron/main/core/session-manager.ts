@@ -1,19 +1,33 @@
 /**
- * One account's session as the UI sees it: connect, disconnect, the last security report, and
- * the certificate-change question put to the user [R7590-HF4]. Owns no socket itself — the
- * session core does — and keeps no password after `connect` returns.
+ * One account's session as the UI sees it: connect, stay connected, disconnect. Owns the
+ * reconnect loop (backoff with jitter, a complete new session initiation — fresh DNS, STARTTLS,
+ * certificate checks, SASL — every time [UCR-S4]), the security report, the certificate-change
+ * question [R7590-HF4], and the IM account (store, outbox, live modules) on top of the session.
+ * Credentials are held in memory only while the user wants to be connected, so a reconnect does
+ * not ask for the PIN again (the card stays logged in); they are dropped on disconnect.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuthInput, ConnectionState } from '../../../shared/ipc';
-import type { SecurityReport } from '../../../shared/security/report';
+import type { AuthInput, ConnectionState, ImUpdate } from '../../../shared/ipc';
+import type { SecurityReport, SessionStage } from '../../../shared/security/report';
+import type { Disposer } from '../../../shared/util/disposable';
+import type { BareJid } from '../../../shared/xmpp/jid';
 import type { EventHub } from '../ipc/events';
 import { CommandFailure } from '../ipc/handlers';
+import type { AccountStore, HistoryPolicy } from '../store/im-store';
+import type { CapsCache } from '../xmpp/xep/0115-caps';
+import type { IdlePort } from '../xmpp/xep/0319-idle';
+import { createXmppClient, type XmppClient } from '../xmpp/client/client';
+import { registerStreamManagement, type StreamManagementModule } from '../xmpp/xep/0198-sm';
 import type { CertificateDecision, CertificateMemory } from '../xmpp/session/certificate-memory';
 import { establishSession, type EstablishedSession, type EstablishOptions } from '../xmpp/session/establish';
 import { SessionFailure } from '../xmpp/session/failure';
+import { registrationHook, RegistrationError } from '../xmpp/xep/0077-register';
 import type { SessionPolicy } from '../xmpp/session/policy';
 import type { CardEnvironment, CardManager } from './card-manager';
-import { prepareCredentials } from './credentials';
+import { prepareCredentials, type Credentials } from './credentials';
+import { createImAccount, type ImAccount, type ImCommands } from './im-account';
+import { startLiveIm, type LiveIm } from './im-live';
+import { createReconnectLoop, type BackoffPolicy, type ReconnectLoop } from './reconnect';
 
 export interface SessionEnvironment {
   /** The configured trust anchors (DoD PKI roots in production) [UCR-T4]. */
@@ -24,120 +38,342 @@ export interface SessionEnvironment {
   readonly cards: CardEnvironment;
   /** Card removed during a session: 'terminate' (default: end it and ask for the card and PIN again) or 'keep'. */
   readonly onCardRemoval: 'terminate' | 'keep';
+  /** The local store (history, outbox, roster cache) for an account. */
+  readonly storage: { accountStore(account: BareJid, history: HistoryPolicy): AccountStore; readonly caps: CapsCache };
+  /** OS idle time and screen lock (Electron powerMonitor) for auto-away (XEP-0319). */
+  readonly idle?: IdlePort;
+  readonly history: HistoryPolicy;
+  readonly appVersion?: string;
+  readonly backoff?: BackoffPolicy;
+  /** The OS says the network is back (Electron: powerMonitor/net): reconnect at once. */
+  readonly networkUp?: (cb: () => void) => Disposer;
   /** For tests: replaces establishSession (e.g. to inject a DNS port). */
   readonly establish?: (opts: EstablishOptions) => Promise<EstablishedSession>;
+  /** For tests: keepalive timing. */
+  readonly keepalive?: { readonly idleMs: number; readonly timeoutMs: number };
 }
 
 export interface SessionManager {
   connect(account: string, auth: AuthInput): Promise<{ jid: string }>;
+  /** XEP-0077: create the account (after TLS, before SASL) and sign in with it. */
+  register(account: string, password: string): Promise<{ jid: string }>;
   disconnect(): Promise<void>;
+  /** "Retry now" while reconnecting. */
+  reconnectNow(): void;
   report(): SecurityReport | null;
+  state(): ConnectionState;
   decide(requestId: string, decision: CertificateDecision): void;
+  /** The IM commands of the current (or last) account; they throw 'invalid-state' before any sign-in. */
+  readonly im: ImCommands;
   dispose(): Promise<void>;
 }
 
+interface Live {
+  session: EstablishedSession;
+  readonly client: XmppClient;
+  readonly im: LiveIm;
+  readonly sm: StreamManagementModule;
+  readonly account: ImAccount;
+}
+
 export function createSessionManager(env: SessionEnvironment, events: EventHub, cards: CardManager): SessionManager {
-  let session: EstablishedSession | undefined;
-  /** The card slot the current session's key is on, if any. */
-  let sessionSlot: string | undefined;
+  let live: Live | undefined;
+  /** Set from a successful connect until disconnect: what reconnecting needs. */
+  let wanted: { account: BareJid; credentials: Credentials; policy: SessionPolicy; imAccount: ImAccount } | undefined;
+  let loop: ReconnectLoop | undefined;
   let lastReport: SecurityReport | null = null;
+  let current: ConnectionState = { state: 'disconnected' };
   let busy = false;
+  const accounts = new Map<BareJid, ImAccount>();
   const pendingDecisions = new Map<string, (d: CertificateDecision) => void>();
 
-  const setState = (s: ConnectionState): void => events.emit('didChangeConnectionState', s);
+  const setState = (s: ConnectionState): void => {
+    current = s;
+    events.emit('didChangeConnectionState', s);
+  };
   const publish = (r: SecurityReport): void => {
     lastReport = r;
     events.emit('didUpdateSecurityReport', r);
   };
 
-  // Card removal [UCR-T5]: by default the session ends at once and the user must bring the card
-  // back and enter the PIN again; policy may keep the session (the TLS keys are already agreed).
-  cards.onDidRemoveToken((e) => {
-    const s = session;
-    if (!s || sessionSlot === undefined || e.slot !== sessionSlot || env.onCardRemoval === 'keep') return;
-    session = undefined;
-    sessionSlot = undefined;
-    void s.stream.close(500).catch(() => undefined);
-    setState({ state: 'locked', account: s.account, error: { stage: 'tls', message: 'the smart card was removed: insert it and enter your PIN again' } });
-  });
+  function imAccountFor(account: BareJid): ImAccount {
+    let a = accounts.get(account);
+    if (!a) {
+      a = createImAccount({
+        account,
+        store: env.storage.accountStore(account, env.history),
+        deliver: (updates: readonly ImUpdate[]) => events.emit('didUpdateIm', { updates }),
+        onOutboxChange: (queued) => {
+          if (current.account === account && current.queued !== queued) setState({ ...current, queued });
+        },
+      });
+      accounts.set(account, a);
+    }
+    return a;
+  }
 
-  async function disconnect(): Promise<void> {
-    const s = session;
-    session = undefined;
-    sessionSlot = undefined;
-    for (const resolve of pendingDecisions.values()) resolve('reject');
-    pendingDecisions.clear();
-    if (s) {
-      await s.stream.close().catch(() => undefined);
-      setState({ state: 'disconnected', account: s.account });
+  const askCertificate: EstablishOptions['onCertificateChange'] = (change) =>
+    new Promise<CertificateDecision>((resolve) => {
+      const requestId = randomUUID();
+      pendingDecisions.set(requestId, resolve);
+      setState({ state: 'awaiting-certificate-decision', account: change.account });
+      events.emit('didDetectCertificateChange', { requestId, account: change.account, previous: change.previous, presented: change.presented });
+    });
+
+  /** One complete session initiation; on success the IM layer is attached. */
+  async function open(
+    account: string,
+    credentials: Credentials,
+    policy: SessionPolicy,
+    resume?: EstablishOptions['resume'],
+    beforeAuthenticate?: EstablishOptions['beforeAuthenticate'],
+  ): Promise<EstablishedSession> {
+    const trustAnchorsPem = await env.loadTrustAnchors().catch((e: unknown) => {
+      throw new CommandFailure('invalid-state', `no trust anchors are configured: ${e instanceof Error ? e.message : String(e)}`);
+    });
+    const establish = env.establish ?? establishSession;
+    try {
+      return await establish({
+        account,
+        auth: credentials.auth,
+        trustAnchorsPem,
+        policy,
+        certificateMemory: env.certificateMemory,
+        onCertificateChange: askCertificate,
+        ...(resume ? { resume } : {}),
+        ...(beforeAuthenticate ? { beforeAuthenticate } : {}),
+      });
+    } finally {
+      pendingDecisions.clear();
     }
   }
 
-  return {
-    async connect(account, authInput) {
-      if (busy || session) throw new CommandFailure('invalid-state', session ? 'already connected: disconnect first' : 'a connection attempt is already running');
-      busy = true;
-      setState({ state: 'connecting', account });
-      let credentials: Awaited<ReturnType<typeof prepareCredentials>> | undefined;
-      try {
-        const trustAnchorsPem = await env.loadTrustAnchors().catch((e: unknown) => {
-          throw new CommandFailure('invalid-state', `no trust anchors are configured: ${e instanceof Error ? e.message : String(e)}`);
-        });
-        credentials = await prepareCredentials(authInput, cards);
-        // The identity can only lower the policy's ceiling (an RSA card without PSS: TLS 1.2).
-        const max = credentials.maxTlsVersion === '1.2' ? ('1.2' as const) : undefined;
-        const policy = max ? { ...env.policy, tls: { ...env.policy.tls, maxVersion: max } } : env.policy;
-        if (max && policy.tls.minVersion === '1.3') {
-          throw new CommandFailure('card-unavailable', 'this card cannot sign with RSA-PSS, which TLS 1.3 requires, and policy does not allow TLS 1.2');
+  function watch(l: Live): void {
+    const s = l.session;
+    s.stream.onClose((err) => {
+      if (live !== l || l.session !== s) return;
+      lost(err.message);
+    });
+  }
+
+  function goLive(s: EstablishedSession, imAccount: ImAccount, extraNotes: readonly string[]): void {
+    const client = createXmppClient(s);
+    const sm = registerStreamManagement(client);
+    const im = startLiveIm({
+      client,
+      store: env.storage.accountStore(s.account, env.history),
+      emit: imAccount.emit,
+      appVersion: env.appVersion ?? '0',
+      capsCache: env.storage.caps,
+      ...(env.idle ? { idle: env.idle } : {}),
+      // A dead link is dropped at the transport, never with a stream error or </stream:stream>:
+      // either would end the server's XEP-0198 session and with it the chance to resume.
+      onDead: () => l.session.tls.close(),
+      ...(env.keepalive ? { keepalive: env.keepalive } : {}),
+    });
+    const l: Live = { session: s, client, im, sm, account: imAccount };
+    live = l;
+    publish({ ...s.report, notes: [...s.report.notes, ...extraNotes] });
+    watch(l);
+    setState({ state: 'connected', account: s.account, jid: s.jid, queued: imAccount.outbox.pending() });
+    // Sending does not wait for the roster or the archive: the outbox goes live at once.
+    void imAccount.attach(im, { resumed: false }).catch(() => undefined);
+    // XEP-0198 §3: enable right after binding, before the initial presence.
+    void sm
+      .enable()
+      .then((r) => im.start().then(({ notes }) => (r.ok ? notes : [...notes, `stream management (XEP-0198) is not available: ${r.reason}`])))
+      .then((notes) => {
+        if (live === l && notes.length > 0 && lastReport) publish({ ...lastReport, notes: [...lastReport.notes, ...notes] });
+      })
+      .catch(() => undefined); // a failed start surfaces as the stream closing
+  }
+
+  /** XEP-0198 resumption succeeded: the same client, modules and state continue on the new stream. */
+  function resumeLive(l: Live, s: EstablishedSession, imAccount: ImAccount, h: number): boolean {
+    const r = l.sm.resumed(s.stream, h, s.features);
+    if (!r.ok) return false;
+    l.session = s;
+    live = l;
+    publish({ ...s.report, notes: [...s.report.notes, `the stream was resumed (XEP-0198): ${r.resent.length} stanza(s) re-sent, nothing lost`] });
+    watch(l);
+    setState({ state: 'connected', account: s.account, jid: s.jid, queued: imAccount.outbox.pending() });
+    void imAccount.attach(l.im, { resumed: true }).catch(() => undefined);
+    return true;
+  }
+
+  function endLive(l: Live | undefined): void {
+    if (!l) return;
+    l.im.dispose();
+    l.sm.dispose();
+    void l.client.close().catch(() => undefined);
+  }
+
+  function teardownLive(): Live | undefined {
+    const l = live;
+    live = undefined;
+    l?.account.detach();
+    return l;
+  }
+
+  /** The link went away without the user asking: reconnect (resuming the stream where the server allows). */
+  function lost(why: string): void {
+    let suspended = teardownLive();
+    if (!wanted) {
+      endLive(suspended);
+      return;
+    }
+    const w = wanted;
+    loop?.dispose();
+    loop = createReconnectLoop({
+      ...(env.backoff ? { policy: env.backoff } : {}),
+      ...(env.networkUp ? { networkUp: env.networkUp } : {}),
+      attempt: async () => {
+        if (wanted !== w) return { ok: true };
+        setState({ state: 'connecting', account: w.account, queued: w.imAccount.outbox.pending() });
+        try {
+          const resume = suspended?.sm.resumeToken();
+          const s = await open(w.account, w.credentials, w.policy, resume);
+          if (wanted !== w) {
+            void s.stream.close(500).catch(() => undefined);
+            return { ok: true };
+          }
+          const r = s.resumption;
+          if (suspended && r?.status === 'resumed' && resumeLive(suspended, s, w.imAccount, r.h)) return { ok: true };
+          // Not resumed: the server's session is gone. The outbox still holds every unconfirmed
+          // message and re-sends it after asking the archive; everything else starts afresh.
+          suspended?.sm.failed(r?.status === 'failed' ? r.h : undefined);
+          endLive(suspended);
+          suspended = undefined;
+          const why2 = r?.status === 'failed' ? [`the stream could not be resumed (${r.condition})`] : [];
+          goLive(s, w.imAccount, [...w.credentials.notes, 'reconnected after the link was lost', ...why2]);
+          return { ok: true };
+        } catch (e: unknown) {
+          if (e instanceof SessionFailure) {
+            publish(e.report);
+            return { ok: false, stage: e.stage, message: e.message };
+          }
+          return { ok: false, stage: 'policy', message: e instanceof Error ? e.message : String(e) };
         }
-        const establish = env.establish ?? establishSession;
-        const s = await establish({
-          account,
-          auth: credentials.auth,
-          trustAnchorsPem,
-          policy,
-          certificateMemory: env.certificateMemory,
-          onCertificateChange: (change) =>
-            new Promise<CertificateDecision>((resolve) => {
-              const requestId = randomUUID();
-              pendingDecisions.set(requestId, resolve);
-              setState({ state: 'awaiting-certificate-decision', account });
-              events.emit('didDetectCertificateChange', { requestId, account: change.account, previous: change.previous, presented: change.presented });
-            }),
-        });
-        session = s;
-        sessionSlot = credentials.slot;
-        publish({ ...s.report, notes: [...s.report.notes, ...credentials.notes] });
-        s.stream.onClose((err) => {
-          if (session !== s) return;
-          session = undefined;
-          setState({ state: 'failed', account: s.account, error: { stage: 'stream', message: err.message } });
-        });
-        setState({ state: 'connected', account: s.account, jid: s.jid });
-        return { jid: s.jid };
-      } catch (e: unknown) {
-        if (e instanceof SessionFailure) {
-          publish(e.report);
-          setState({ state: 'failed', account, error: { stage: e.stage, message: e.message } });
-          throw new CommandFailure('connection-failed', e.message);
-        }
-        setState({ state: 'failed', account, error: { stage: 'policy', message: e instanceof Error ? e.message : String(e) } });
-        throw e;
-      } finally {
-        busy = false;
-        pendingDecisions.clear();
-        // A PKCS#12 key is needed only for the handshake: freed now, established or not.
-        credentials?.dispose();
+      },
+      onWaiting: (retryAt, lastError) =>
+        setState({
+          state: 'reconnecting',
+          account: w.account,
+          retryAt: retryAt.toISOString(),
+          queued: w.imAccount.outbox.pending(),
+          error: lastError ?? { stage: 'stream', message: why },
+        }),
+      onConnected: () => undefined,
+      onGaveUp: (error: { stage: SessionStage; message: string }) => {
+        endLive(suspended);
+        suspended = undefined;
+        if (wanted !== w) return;
+        dropCredentials();
+        setState({ state: 'failed', account: w.account, error, queued: w.imAccount.outbox.pending() });
+      },
+    });
+    loop.start();
+  }
+
+  function dropCredentials(): void {
+    const w = wanted;
+    wanted = undefined;
+    loop?.dispose();
+    loop = undefined;
+    w?.credentials.dispose();
+  }
+
+  // Card removal [UCR-T5]: by default the session ends at once and the user must bring the card
+  // back and enter the PIN again; policy may keep the session (the TLS keys are already agreed).
+  cards.onDidRemoveToken((e) => {
+    const w = wanted;
+    if (!w || w.credentials.slot === undefined || e.slot !== w.credentials.slot || env.onCardRemoval === 'keep') return;
+    const l = teardownLive();
+    dropCredentials();
+    endLive(l);
+    setState({ state: 'locked', account: w.account, error: { stage: 'tls', message: 'the smart card was removed: insert it and enter your PIN again' } });
+  });
+
+  async function disconnect(): Promise<void> {
+    const account = wanted?.account ?? live?.session.account;
+    dropCredentials();
+    for (const resolve of pendingDecisions.values()) resolve('reject');
+    pendingDecisions.clear();
+    const l = teardownLive();
+    for (const a of accounts.values()) a.flush();
+    if (l) {
+      l.im.dispose();
+      l.sm.dispose();
+      await l.client.close().catch(() => undefined);
+    }
+    if (account) setState({ state: 'disconnected', account });
+  }
+
+async function signIn(account: string, authInput: AuthInput, beforeAuthenticate?: EstablishOptions['beforeAuthenticate']): Promise<{ jid: string }> {
+    if (busy || wanted) throw new CommandFailure('invalid-state', wanted ? 'already connected: disconnect first' : 'a connection attempt is already running');
+    busy = true;
+    setState({ state: 'connecting', account });
+    let credentials: Credentials | undefined;
+    try {
+      credentials = await prepareCredentials(authInput, cards);
+      // The identity can only lower the policy's ceiling (an RSA card without PSS: TLS 1.2).
+      const max = credentials.maxTlsVersion === '1.2' ? ('1.2' as const) : undefined;
+      const policy = max ? { ...env.policy, tls: { ...env.policy.tls, maxVersion: max } } : env.policy;
+      if (max && policy.tls.minVersion === '1.3') {
+        throw new CommandFailure('card-unavailable', 'this card cannot sign with RSA-PSS, which TLS 1.3 requires, and policy does not allow TLS 1.2');
       }
+      const s = await open(account, credentials, policy, undefined, beforeAuthenticate);
+      const imAccount = imAccountFor(s.account);
+      wanted = { account: s.account, credentials, policy, imAccount };
+      credentials = undefined; // now owned by `wanted`
+      goLive(s, imAccount, wanted.credentials.notes);
+      return { jid: s.jid };
+    } catch (e: unknown) {
+      if (e instanceof SessionFailure) {
+        publish(e.report);
+        setState({ state: 'failed', account, error: { stage: e.stage, message: e.message } });
+        if (e.cause instanceof RegistrationError) throw new CommandFailure('invalid-argument', `the account could not be created: ${e.cause.message}`);
+        throw new CommandFailure('connection-failed', e.message);
+      }
+      setState({ state: 'failed', account, error: { stage: 'policy', message: e instanceof Error ? e.message : String(e) } });
+      throw e;
+    } finally {
+      busy = false;
+      // Not kept (the attempt failed): a PKCS#12 key is freed now.
+      credentials?.dispose();
+    }
+  }
+
+  const currentAccount = (): ImAccount => {
+    const a = wanted?.imAccount ?? [...accounts.values()].at(-1);
+    if (!a) throw new CommandFailure('invalid-state', 'sign in first');
+    return a;
+  };
+  const im = new Proxy({} as ImCommands, {
+    get: (_t, name: keyof ImCommands) => (input: never, ctx: never) => (currentAccount().commands[name] as (i: never, c: never) => unknown)(input, ctx),
+  });
+
+  return {
+    connect: (account, authInput) => signIn(account, authInput),
+    register(account, password) {
+      const local = account.slice(0, account.indexOf('@'));
+      return signIn(account, { kind: 'password', password }, registrationHook({ username: local, password }));
     },
     disconnect,
+    reconnectNow: () => loop?.now(),
     report: () => lastReport,
+    state: () => current,
     decide(requestId, decision) {
       const resolve = pendingDecisions.get(requestId);
       if (!resolve) throw new CommandFailure('invalid-state', 'no certificate decision is pending with that id');
       pendingDecisions.delete(requestId);
       resolve(decision);
     },
-    dispose: disconnect,
+    im,
+    dispose: async () => {
+      await disconnect();
+      for (const a of accounts.values()) a.dispose();
+      accounts.clear();
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { createStorage } from '../store/storage';
 import { describe, expect, it, vi } from 'vitest';
 import { createCore } from '../core/core';
 import { createMemoryCertificateMemory } from '../xmpp/session/certificate-memory';
@@ -22,6 +23,8 @@ function makeCore() {
       certificateMemory: createMemoryCertificateMemory(),
       cards: { modulePaths: ['/nonexistent/pkcs11.so'], worker: {} },
       onCardRemoval: 'terminate',
+      storage: createStorage({ dir: '', keys: undefined }),
+      history: { enabled: true },
     },
   });
 }

@@ -2,6 +2,7 @@
 // client under test talks to. It verifies the server certificate against the test CA only
 // (SSL_CERT_FILE) and connects to the server's loopback address (-j) while the JID keeps the real
 // domain, so the certificate must be valid for the XMPP domain, as it must be for Bastion.
+// A second peer that stays online (receipts, chat states, delay stamps) is slixmpp-peer.ts.
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from './exec.js';

@@ -43,7 +43,31 @@ export interface XmppClient {
   onMessage(cb: (message: Element) => void): Disposer;
   onPresence(cb: (presence: Element) => void): Disposer;
   onDidClose(cb: (reason: string) => void): Disposer;
+  /** Orderly close; also fails IQ requests still pending (even ones held for a resumption). */
   close(): Promise<void>;
+
+  // Stream-level hooks for XEP-0198 Stream Management (../xep/0198-sm.ts).
+  /** Every stanza given to send(), in order, as it goes on the wire (or is held for a resumption). */
+  onDidSendStanza(cb: (stanza: Element) => void): Disposer;
+  /** Every stanza received (iq, message, presence), before the modules see it. */
+  onWillHandleStanza(cb: (stanza: Element) => void): Disposer;
+  /** Receives the top-level non-stanza elements ("nonzas") of namespace `ns`; one handler per namespace. */
+  handleNonza(ns: string, cb: (el: Element) => void): Disposer;
+  /** Writes an element without counting it as a sent stanza (XEP-0198 `<r/>`/`<a/>`, resent stanzas). Throws when the stream is closed. */
+  sendRaw(el: Element): void;
+  /** Stream error (RFC 6120 §4.9) with an optional application-specific condition, then close. */
+  failStream(condition: string, text: string, appCondition?: Element): void;
+  /**
+   * While `pred()` is true, a lost stream holds pending IQ requests and new stanzas instead of
+   * failing them: a resumable XEP-0198 session will deliver them (or report them) later.
+   */
+  holdWhileClosed(pred: () => boolean): Disposer;
+  /**
+   * Continues this client (JID, modules, handlers, pending IQs) on a new stream after a
+   * successful XEP-0198 resumption. `beforeReading` runs before any element already received
+   * on the new stream is handled (the SM module resends its queue there, in order).
+   */
+  resumeOn(stream: XmlStream, opts?: { readonly features?: Element; readonly beforeReading?: () => void }): void;
 }
 
 export const DEFAULT_IQ_TIMEOUT_MS = 30_000;
@@ -67,7 +91,9 @@ export function createXmppClient(session: {
   readonly stream: XmlStream;
   readonly features?: Element;
 }): XmppClient {
-  const { stream, jid, account } = session;
+  const { jid, account } = session;
+  let stream = session.stream;
+  let features = session.features;
   const domain = account.includes('@') ? account.slice(account.indexOf('@') + 1) : account;
   const iqs = createIqTracker();
   const handlers = new Map<string, IqHandler>();
@@ -75,8 +101,19 @@ export function createXmppClient(session: {
   const presences = listeners<(p: Element) => void>();
   const closes = listeners<(reason: string) => void>();
   const disco = createDiscoRegistry();
+  const sentStanzas = listeners<(s: Element) => void>();
+  const inStanzas = listeners<(s: Element) => void>();
+  const holds = listeners<() => boolean>();
+  const nonzas = new Map<string, (el: Element) => void>();
+  let closing = false;
+  let streamDisposers: Disposer[] = [];
+  const held = (): boolean => !closing && holds.all().some((p) => p());
 
-  const send = (stanza: Element): void => stream.send(stanza.toString());
+  const send = (stanza: Element): void => {
+    // Held while a resumable stream is down: the SM queue keeps it for the resumption (XEP-0198 §5).
+    if (!(stream.closed && held())) stream.send(stanza.toString());
+    for (const cb of sentStanzas.all()) cb(stanza);
+  };
 
   function replyError(iq: Element, e: StanzaError): void {
     const to = iq.attrs.from as string | undefined;
@@ -93,20 +130,28 @@ export function createXmppClient(session: {
     const type = iq.attrs.type as string;
     const payload = iq.children.find((c): c is Element => typeof c !== 'string');
     const handler = payload ? handlers.get(`${type} ${payload.attrs.xmlns as string} ${payload.name}`) : undefined;
+    let answer: () => void;
     if (!handler || !payload) {
-      replyError(iq, new StanzaError('service-unavailable', 'cancel'));
-      return;
+      answer = () => replyError(iq, new StanzaError('service-unavailable', 'cancel'));
+    } else {
+      try {
+        const result = await handler(iq);
+        const to = iq.attrs.from as string | undefined;
+        answer = () => send(xml('iq', { type: 'result', id: iq.attrs.id as string, ...(to ? { to } : {}) }, ...(result ? [result] : [])));
+      } catch (e: unknown) {
+        answer = () => replyError(iq, e instanceof StanzaError ? e : new StanzaError('internal-server-error', 'cancel'));
+      }
     }
+    // The stream may have closed while the handler ran: the answer has nowhere to go, and a
+    // throw here would be an unhandled rejection.
     try {
-      const result = await handler(iq);
-      const to = iq.attrs.from as string | undefined;
-      send(xml('iq', { type: 'result', id: iq.attrs.id as string, ...(to ? { to } : {}) }, ...(result ? [result] : [])));
-    } catch (e: unknown) {
-      replyError(iq, e instanceof StanzaError ? e : new StanzaError('internal-server-error', 'cancel'));
+      answer();
+    } catch {
+      /* stream closed */
     }
   }
 
-  stream.onElement((el) => {
+  function onElement(el: Element): void {
     switch (el.name) {
       case 'iq': {
         const type = el.attrs.type;
@@ -123,21 +168,44 @@ export function createXmppClient(session: {
       case 'presence':
         for (const cb of presences.all()) cb(el);
         return;
-      default:
-        return; // nonzas (SM acks …) are the business of the modules that asked for them
+      default: {
+        // Nonzas (XEP-0198 acks …) go to the module that registered their namespace.
+        const ns = el.attrs.xmlns;
+        if (typeof ns === 'string') nonzas.get(ns)?.(el);
+        return;
+      }
     }
-  });
-  stream.onClose((err) => {
-    iqs.abortAll(err.message);
-    for (const cb of closes.all()) cb(err.message);
-  });
+  }
+
+  function attach(s: XmlStream, beforeReading?: () => void): void {
+    for (const d of streamDisposers) d();
+    stream = s;
+    const isStanza = (el: Element): boolean => el.name === 'iq' || el.name === 'message' || el.name === 'presence';
+    const lost = (message: string): void => {
+      if (stream !== s) return;
+      if (!held()) iqs.abortAll(message);
+      for (const cb of closes.all()) cb(message);
+    };
+    const onClose = s.onClose((err) => lost(err.message));
+    beforeReading?.();
+    const onEl = s.onElement((el) => {
+      if (isStanza(el)) for (const cb of inStanzas.all()) cb(el);
+      onElement(el);
+    });
+    streamDisposers = [onClose, onEl];
+    // A stream that closed before we took it over would never tell us.
+    if (s.closed) lost('the stream closed before the client took it over');
+  }
+  attach(stream);
 
   return {
     jid,
     account,
     domain,
     disco,
-    features: session.features,
+    get features() {
+      return features;
+    },
     send,
     request(type, to, payload, timeoutMs = DEFAULT_IQ_TIMEOUT_MS) {
       // RFC 6120 §10.3.3: our own server or bare JID may answer without a 'from'.
@@ -162,7 +230,28 @@ export function createXmppClient(session: {
     onMessage: messages.add,
     onPresence: presences.add,
     onDidClose: closes.add,
-    close: () => stream.close(),
+    async close() {
+      closing = true;
+      await stream.close();
+      iqs.abortAll('the client was closed');
+    },
+    onDidSendStanza: sentStanzas.add,
+    onWillHandleStanza: inStanzas.add,
+    handleNonza(ns, cb) {
+      if (nonzas.has(ns)) throw new Error(`two nonza handlers for ${ns}`);
+      nonzas.set(ns, cb);
+      return () => {
+        if (nonzas.get(ns) === cb) nonzas.delete(ns);
+      };
+    },
+    sendRaw: (el) => stream.send(el.toString()),
+    failStream: (condition, text, appCondition) => stream.fail(condition, text, appCondition?.toString()),
+    holdWhileClosed: holds.add,
+    resumeOn(next, opts = {}) {
+      if (closing) throw new Error('the client was closed: it cannot be resumed');
+      if (opts.features) features = opts.features;
+      attach(next, opts.beforeReading);
+    },
   };
 }
 

@@ -7,6 +7,7 @@
 import type { Element } from '@xmpp/xml';
 import { parseDateTime } from '../../../../shared/xmpp/datetime';
 import { bareOf, parseJid, type BareJid } from '../../../../shared/xmpp/jid';
+import { parseXhtmlIm, type XhtmlContent } from '../xep/0071-xhtml-im';
 
 export const NS = {
   sid: 'urn:xmpp:sid:0',
@@ -52,8 +53,8 @@ export interface ParsedMessage {
   /** XEP-0333 markers: the id of our message that was displayed / received / acknowledged. */
   readonly marker: { readonly kind: 'received' | 'displayed' | 'acknowledged'; readonly id: string } | undefined;
   readonly error: { readonly condition: string; readonly text: string | undefined } | undefined;
-  /** The raw XHTML-IM body element, for the sanitiser (never rendered as is). */
-  readonly xhtml: Element | undefined;
+  /** XEP-0071: the sanitised XHTML-IM tree (xep/0071-xhtml-im.ts); `body` stays the text equivalent. */
+  readonly xhtml: XhtmlContent | undefined;
 }
 
 export type MessageParse = { readonly ok: true; readonly message: ParsedMessage } | { readonly ok: false; readonly reason: string };
@@ -106,7 +107,26 @@ export function parseMessage(el: Element): MessageParse {
           ? { kind: markerEl.name as 'received' | 'displayed' | 'acknowledged', id: markerId }
           : undefined,
       error: errorCondition ? { condition: errorCondition.name, text: errorEl?.getChildText('text') ?? undefined } : undefined,
-      xhtml: el.getChild('html', NS.xhtml),
+      xhtml: parseXhtmlIm(el.getChild('html', NS.xhtml)),
     },
   };
+}
+
+export const NS_CARBONS = 'urn:xmpp:carbons:2';
+export const NS_FORWARD = 'urn:xmpp:forward:0';
+const MAM_PREFIX = 'urn:xmpp:mam:';
+
+/**
+ * True for a XEP-0280 carbon (`<sent/>`/`<received/>`) or a XEP-0313 archive `<result/>`: both
+ * wrap another message in a XEP-0297 `<forwarded/>` and are unwrapped and checked by their own
+ * modules (xep/0280-carbons.ts, xep/0313-mam.ts). The ordinary message path skips them, so a
+ * carbon is not delivered twice and a spoofed wrapper never reaches a chat as a plain message.
+ */
+export function isForwardingWrapper(el: Element): boolean {
+  return el.children.some(
+    (c) =>
+      typeof c !== 'string' &&
+      ((c.attrs.xmlns === NS_CARBONS && (c.name === 'sent' || c.name === 'received')) ||
+        (c.name === 'result' && typeof c.attrs.xmlns === 'string' && c.attrs.xmlns.startsWith(MAM_PREFIX))),
+  );
 }

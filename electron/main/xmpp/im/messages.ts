@@ -4,11 +4,13 @@
  * corrections (XEP-0308) and chat states (XEP-0085); receiving through the edge parser.
  */
 import { randomUUID } from 'node:crypto';
+import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
 import type { Disposer } from '../../../../shared/util/disposable';
 import type { XmppClient } from '../client/client';
 import { registerReceipts } from '../xep/0184-receipts';
-import { NS, parseMessage, type ChatState, type ParsedMessage } from './message-parse';
+import { carbonsPrivateHints } from '../xep/0280-carbons';
+import { isForwardingWrapper, NS, parseMessage, type ChatState, type ParsedMessage } from './message-parse';
 
 export interface OutgoingMessage {
   readonly to: string;
@@ -19,6 +21,10 @@ export interface OutgoingMessage {
   readonly replaces?: string;
   /** A stable id chosen by the caller (the outbox re-sends with the same one). */
   readonly id?: string;
+  /** XEP-0280 §7: keep this message off our other devices (no carbon copies). */
+  readonly private?: boolean;
+  /** More payload, e.g. the XEP-0071 `<html/>` next to the body. */
+  readonly extensions?: readonly Element[];
 }
 
 export interface MessagesModule {
@@ -43,6 +49,8 @@ export function registerMessages(client: XmppClient, opts: { readonly sendReceip
     client.disco.addFeature(NS.markers),
     client.disco.addFeature(NS.correct),
     client.onMessage((el) => {
+      // Carbons and archive results are unwrapped and checked by their own modules (0280, 0313).
+      if (isForwardingWrapper(el)) return;
       const r = parseMessage(el);
       if (!r.ok) {
         for (const cb of [...refused]) cb(r.reason);
@@ -55,21 +63,9 @@ export function registerMessages(client: XmppClient, opts: { readonly sendReceip
 
   return {
     send(m) {
-      const id = m.id ?? randomUUID();
-      client.send(
-        xml(
-          'message',
-          { to: m.to, type: m.type ?? 'chat', id },
-          xml('body', {}, m.body),
-          ...(m.thread ? [xml('thread', {}, m.thread)] : []),
-          xml('origin-id', { xmlns: NS.sid, id }),
-          xml('request', { xmlns: NS.receipts }),
-          xml('markable', { xmlns: NS.markers }),
-          xml('active', { xmlns: NS.chatStates }),
-          ...(m.replaces ? [xml('replace', { xmlns: NS.correct, id: m.replaces })] : []),
-        ),
-      );
-      return { id };
+      const stanza = buildChatMessage(m);
+      client.send(stanza);
+      return { id: String(stanza.attrs.id) };
     },
     sendChatState(to, state) {
       // XEP-0085 §5.5: standalone notifications carry no body and should not be stored.
@@ -94,4 +90,27 @@ export function registerMessages(client: XmppClient, opts: { readonly sendReceip
       for (const d of disposers) d();
     },
   };
+}
+
+/**
+ * The stanza for an outgoing chat message, built without sending it: the outbox persists exactly
+ * this (same id = XEP-0359 origin-id) and re-sends it after a crash or a lost link.
+ */
+export function buildChatMessage(m: OutgoingMessage): Element {
+  const id = m.id ?? randomUUID();
+  return (
+    xml(
+      'message',
+      { to: m.to, type: m.type ?? 'chat', id },
+      xml('body', {}, m.body),
+      ...(m.thread ? [xml('thread', {}, m.thread)] : []),
+      xml('origin-id', { xmlns: NS.sid, id }),
+      xml('request', { xmlns: NS.receipts }),
+      xml('markable', { xmlns: NS.markers }),
+      xml('active', { xmlns: NS.chatStates }),
+      ...(m.replaces ? [xml('replace', { xmlns: NS.correct, id: m.replaces })] : []),
+      ...(m.private ? carbonsPrivateHints() : []),
+      ...(m.extensions ?? []),
+    )
+  );
 }

@@ -50,23 +50,48 @@ export interface PresenceModule {
   pendingRequests(): readonly BareJid[];
   resources(of: BareJid): readonly ContactResource[];
   onDidChangePresence(cb: (e: PresenceEvent) => void): Disposer;
+  /**
+   * Adds a child element to every available presence we send, broadcast or directed: XEP-0115
+   * caps, XEP-0153 photo hash, XEP-0319 idle. The one shared hook, so that no module rebuilds
+   * our presence; the callback runs per presence and may return nothing.
+   */
+  addExtension(ext: PresenceExtension): Disposer;
+  /** The presence last given to setOwn (undefined before the first): what auto-away restores. */
+  own(): OwnPresence | undefined;
+  /** Sends our last broadcast presence again because an extension's data changed; nothing before setOwn. */
+  rebroadcast(): void;
   dispose(): void;
 }
 
-function ownPresence(p: OwnPresence, to?: string): Element {
+/** Contributes a child to an outgoing available presence; `to` is set for directed presence. */
+export type PresenceExtension = (to: string | undefined) => Element | undefined;
+
+function ownPresence(p: OwnPresence, to: string | undefined, extensions: Iterable<PresenceExtension>): Element {
   const priority = p.priority === undefined ? undefined : Math.max(-128, Math.min(127, Math.trunc(p.priority)));
+  const extra: Element[] = [];
+  for (const ext of extensions) {
+    try {
+      const el = ext(to);
+      if (el) extra.push(el);
+    } catch {
+      // A broken contributor must not stop presence from going out.
+    }
+  }
   return xml(
     'presence',
     to ? { to } : {},
     ...(p.show ? [xml('show', {}, p.show)] : []),
     ...(p.status ? [xml('status', {}, p.status)] : []),
     ...(priority !== undefined ? [xml('priority', {}, String(priority))] : []),
+    ...extra,
   );
 }
 
 export function registerPresence(client: XmppClient): PresenceModule {
   const online = new Map<BareJid, Map<FullJid, ContactResource>>();
   const pending: BareJid[] = [];
+  const extensions = new Set<PresenceExtension>();
+  let current: OwnPresence | undefined;
   const listeners = new Set<(e: PresenceEvent) => void>();
   const emit = (e: PresenceEvent): void => {
     for (const cb of [...listeners]) cb(e);
@@ -126,8 +151,11 @@ export function registerPresence(client: XmppClient): PresenceModule {
   };
 
   return {
-    setOwn: (p) => client.send(ownPresence(p)),
-    sendTo: (to, p) => client.send(p === 'unavailable' ? xml('presence', { to, type: 'unavailable' }) : ownPresence(p, to)),
+    setOwn: (p) => {
+      current = p;
+      client.send(ownPresence(p, undefined, extensions));
+    },
+    sendTo: (to, p) => client.send(p === 'unavailable' ? xml('presence', { to, type: 'unavailable' }) : ownPresence(p, to, extensions)),
     requestSubscription: (to, status) => subscription('subscribe', to, status),
     approve: (from) => {
       dropPending(from);
@@ -145,6 +173,21 @@ export function registerPresence(client: XmppClient): PresenceModule {
       return () => {
         listeners.delete(cb);
       };
+    },
+    addExtension(ext) {
+      extensions.add(ext);
+      return () => {
+        extensions.delete(ext);
+      };
+    },
+    own: () => current,
+    rebroadcast: () => {
+      if (current === undefined) return;
+      try {
+        client.send(ownPresence(current, undefined, extensions));
+      } catch {
+        // The stream is gone: the next session sends presence afresh.
+      }
     },
     dispose: off,
   };

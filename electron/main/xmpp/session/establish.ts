@@ -22,7 +22,10 @@ import { findAnchor, summarise } from './certificates';
 import { classifyChange, describeChain, type CertificateChange, type CertificateDecision, type CertificateMemory } from './certificate-memory';
 import { SessionFailure } from './failure';
 import type { SessionPolicy } from './policy';
-import { authenticateAndBind } from './authenticate';
+import { authenticateAndBind, type ResumeRequest, type Resumption } from './authenticate';
+import { describeCompression, negotiateCompression } from '../xep/0138-compression';
+
+export type { ResumeRequest, Resumption } from './authenticate';
 
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 
@@ -46,6 +49,28 @@ export interface EstablishOptions {
   readonly certificateMemory?: CertificateMemory;
   /** Asked when the server's certificate changed unexpectedly; no handler means reject. */
   readonly onCertificateChange?: (change: CertificateChange) => Promise<CertificateDecision>;
+  /**
+   * Runs on the secured stream after TLS, revocation and certificate-change checks and before SASL
+   * (XEP-0077 §3.1 account creation happens here). Its position guarantees nothing it sends can
+   * cross the wire in the clear. A throw fails the session at stage 'sasl' with the error as cause.
+   */
+  readonly beforeAuthenticate?: (ctx: PreAuthContext) => Promise<void>;
+  /**
+   * Resume this XEP-0198 session (StreamManagementModule.resumeToken()) instead of binding. The
+   * connection is new all the same: fresh DNS, STARTTLS, every certificate check, SASL.
+   */
+  readonly resume?: ResumeRequest;
+}
+
+/** What `beforeAuthenticate` gets: the TLS-secured, not yet authenticated stream. */
+export interface PreAuthContext {
+  readonly stream: XmlStream;
+  /** The stream features after TLS (mechanisms, XEP-0077 `<register/>` …). */
+  readonly features: Element;
+  readonly domain: string;
+  readonly account: BareJid;
+  /** The next element, bounded by policy.stepTimeoutMs; a timeout or close fails the session. */
+  next(): Promise<Element>;
 }
 
 export interface EstablishedSession {
@@ -56,6 +81,8 @@ export interface EstablishedSession {
   readonly report: SecurityReport;
   /** The post-authentication stream features (SM, CSI, carbons are negotiated from these). */
   readonly features: Element;
+  /** Only when `resume` was asked: resumed (with the server's h), or failed and a new resource bound. */
+  readonly resumption?: Resumption;
 }
 
 type MutableReport = { -readonly [K in keyof SecurityReport]: SecurityReport[K] } & { notes: string[] };
@@ -247,6 +274,14 @@ export async function establishSession(opts: EstablishOptions): Promise<Establis
     secure.restart(streamHeader({ to: domain, from: acct.jid }), tlsPipe(channel, socket));
     const features = await next('sasl', secure);
     if (!features.is('features', NS_STREAM)) return fail('sasl', `expected stream features, got <${features.name}/>`);
+    if (opts.beforeAuthenticate) {
+      try {
+        await opts.beforeAuthenticate({ stream: secure, features, domain, account: acct.jid, next: () => next('sasl', secure) });
+      } catch (e: unknown) {
+        if (e instanceof SessionFailure) throw e;
+        return fail('sasl', `before authentication: ${e instanceof Error ? e.message : String(e)}`, e);
+      }
+    }
     const auth = await authenticateAndBind({
       stream: secure,
       features,
@@ -256,6 +291,7 @@ export async function establishSession(opts: EstablishOptions): Promise<Establis
       domain,
       account: acct.jid,
       resource: opts.resource,
+      resume: opts.resume,
       next: (stage) => next(stage, secure),
     });
     if (!auth.ok) {
@@ -265,11 +301,28 @@ export async function establishSession(opts: EstablishOptions): Promise<Establis
     report.sasl = auth.sasl;
     report.notes.push(...auth.notes);
     const { jid } = auth;
-    const postAuth = auth.postAuthFeatures;
+
+    // XEP-0138 stream compression after authentication, only where policy allows it (policy.ts:
+    // off by default, CRIME/BREACH). A resumed XEP-0198 session is left alone: the server may
+    // already be resending stanzas, which would arrive in the middle of the negotiation.
+    const compression =
+      auth.resumption?.status === 'resumed'
+        ? ({ kind: 'skipped', reason: 'the stream-management session was resumed' } as const)
+        : await negotiateCompression({
+            stream: secure,
+            features: auth.postAuthFeatures,
+            policy: policy.compression,
+            pipe: tlsPipe(channel, socket),
+            header: streamHeader({ to: domain, from: acct.jid }),
+            timeoutMs: policy.stepTimeoutMs,
+          }).catch((e: unknown) => fail('stream', `stream compression failed, the session is terminated: ${e instanceof Error ? e.message : String(e)}`, e));
+    const compressionNote = describeCompression(compression);
+    if (compressionNote) report.notes.push(compressionNote);
+    const postAuth = compression.kind === 'negotiated' ? compression.features : auth.postAuthFeatures;
 
     report.boundJid = jid;
     report.outcome = 'established';
     report.finishedAt = now().toISOString();
-    return { jid, account: acct.jid, stream: secure, tls: channel, report: { ...report }, features: postAuth };
+    return { jid, account: acct.jid, stream: secure, tls: channel, report: { ...report }, features: postAuth, ...(auth.resumption ? { resumption: auth.resumption } : {}) };
   }
 }

@@ -23,6 +23,13 @@ export interface SessionPolicy {
   readonly connectTimeoutMs: number;
   /** Longest wait for any one answer during negotiation. */
   readonly stepTimeoutMs: number;
+  /**
+   * XEP-0138 stream compression [UCR-G1: conditional, policy may switch it off]. 'off' by
+   * default: compressing attacker-influenced and secret data together under the same encryption
+   * lets an observer of the ciphertext sizes recover the secret (CRIME and BREACH; RFC 7457 §2.6,
+   * RFC 7525 §3.3), and XMPP streams carry both. 'allowed' negotiates zlib where offered.
+   */
+  readonly compression: 'off' | 'allowed';
 }
 
 export const DEFAULT_SESSION_POLICY: SessionPolicy = Object.freeze({
@@ -36,4 +43,5 @@ export const DEFAULT_SESSION_POLICY: SessionPolicy = Object.freeze({
   dnsServers: [],
   connectTimeoutMs: 10_000,
   stepTimeoutMs: 15_000,
+  compression: 'off',
 });

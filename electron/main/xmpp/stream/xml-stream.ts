@@ -50,8 +50,8 @@ export interface XmlStream {
   /** Event mode: every element from now on goes to `cb` (queued ones first). */
   onElement(cb: (el: Element) => void): Disposer;
   onClose(cb: (err: StreamClosed) => void): Disposer;
-  /** Sends a stream error (RFC 6120 §4.9) and closes. */
-  fail(condition: string, text: string): void;
+  /** Sends a stream error (RFC 6120 §4.9) and closes; `appCondition` is serialised XML of an application-specific condition (§4.9.4). */
+  fail(condition: string, text: string, appCondition?: string): void;
   /** Orderly close: `</stream:stream>`, wait for the server's (bounded), then close the pipe. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -117,9 +117,9 @@ export function createXmlStream(initial: BytePipe, limits: FramingLimits = DEFAU
     ];
   }
 
-  function fail(condition: string, text: string): void {
+  function fail(condition: string, text: string, appCondition = ''): void {
     if (closedWith) return;
-    pipe.write(`<stream:error><${condition} xmlns='${NS_STREAM_ERRORS}'/><text xmlns='${NS_STREAM_ERRORS}'>${escapeXML(text)}</text></stream:error></stream:stream>`);
+    pipe.write(`<stream:error><${condition} xmlns='${NS_STREAM_ERRORS}'/><text xmlns='${NS_STREAM_ERRORS}'>${escapeXML(text)}</text>${appCondition}</stream:error></stream:stream>`);
     finish(new StreamClosed(`stream error ${condition}: ${text}`, condition));
     pipe.close();
   }
