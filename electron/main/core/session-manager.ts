@@ -148,11 +148,26 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
     }
   }
 
+  /**
+   * RFC 6120 §4.9.3 stream errors after which coming back at once is right (the link or the
+   * server had a transient problem). Any other condition — kicked or banned (policy-violation),
+   * replaced by another login (conflict), not-authorized, a server that sent malformed XML —
+   * ends the session and goes to the user: reconnecting would fight the server or the admin.
+   */
+  const TRANSIENT = new Set(['system-shutdown', 'connection-timeout', 'reset', 'remote-connection-failed', 'internal-server-error', 'resource-constraint']);
+
   function watch(l: Live): void {
     const s = l.session;
     s.stream.onClose((err) => {
       if (live !== l || l.session !== s) return;
-      lost(err.message);
+      if (err.condition === undefined || TRANSIENT.has(err.condition)) {
+        lost(err.message);
+        return;
+      }
+      const ended = teardownLive();
+      endLive(ended);
+      dropCredentials();
+      setState({ state: 'failed', account: s.account, error: { stage: 'stream', message: err.message }, queued: l.account.outbox.pending() });
     });
   }
 

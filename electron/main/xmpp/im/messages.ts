@@ -35,12 +35,18 @@ export interface MessagesModule {
   onDidReceiveMessage(cb: (m: ParsedMessage) => void): Disposer;
   /** Messages that arrived but were refused at the edge, with the reason (for logs and tests). */
   onDidRefuseMessage(cb: (reason: string) => void): Disposer;
+  /**
+   * Leaves messages from some senders to another module (XEP-0045: a room's group messages and
+   * its occupants' private messages are not one-to-one chats). `test` gets the parsed message.
+   */
+  exclude(test: (m: ParsedMessage) => boolean): Disposer;
   dispose(): void;
 }
 
 export function registerMessages(client: XmppClient, opts: { readonly sendReceipts: () => boolean }): MessagesModule {
   const received = new Set<(m: ParsedMessage) => void>();
   const refused = new Set<(reason: string) => void>();
+  const excluded = new Set<(m: ParsedMessage) => boolean>();
   const receipts = registerReceipts(client, { send: opts.sendReceipts });
   const disposers: Disposer[] = [
     receipts.dispose,
@@ -56,6 +62,7 @@ export function registerMessages(client: XmppClient, opts: { readonly sendReceip
         for (const cb of [...refused]) cb(r.reason);
         return;
       }
+      for (const test of excluded) if (test(r.message)) return;
       receipts.answer(r.message);
       for (const cb of [...received]) cb(r.message);
     }),
@@ -84,6 +91,12 @@ export function registerMessages(client: XmppClient, opts: { readonly sendReceip
       refused.add(cb);
       return () => {
         refused.delete(cb);
+      };
+    },
+    exclude(test) {
+      excluded.add(test);
+      return () => {
+        excluded.delete(test);
       };
     },
     dispose: () => {

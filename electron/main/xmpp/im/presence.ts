@@ -36,8 +36,16 @@ export type PresenceEvent =
 
 export interface PresenceModule {
   setOwn(p: OwnPresence): void;
-  /** Directed presence to one entity (RFC 6121 §4.6). */
-  sendTo(to: string, p: OwnPresence | 'unavailable'): void;
+  /**
+   * Directed presence to one entity (RFC 6121 §4.6). `children` are added to an available
+   * presence after the extensions (XEP-0045 §7.2.1: the `<x xmlns='…/muc'/>` of a room join).
+   */
+  sendTo(to: string, p: OwnPresence | 'unavailable', children?: readonly Element[]): void;
+  /**
+   * Leaves presence from some senders to another module: room occupants' presence (XEP-0045)
+   * is not contact presence. `test` gets the sender's bare JID.
+   */
+  exclude(test: (from: BareJid) => boolean): Disposer;
   /** Asks to see their presence (RFC 6121 §3.1.1). */
   requestSubscription(to: BareJid, status?: string): void;
   /** Approves their request (or pre-approves, §3.4). */
@@ -66,7 +74,7 @@ export interface PresenceModule {
 /** Contributes a child to an outgoing available presence; `to` is set for directed presence. */
 export type PresenceExtension = (to: string | undefined) => Element | undefined;
 
-function ownPresence(p: OwnPresence, to: string | undefined, extensions: Iterable<PresenceExtension>): Element {
+function ownPresence(p: OwnPresence, to: string | undefined, extensions: Iterable<PresenceExtension>, children: readonly Element[] = []): Element {
   const priority = p.priority === undefined ? undefined : Math.max(-128, Math.min(127, Math.trunc(p.priority)));
   const extra: Element[] = [];
   for (const ext of extensions) {
@@ -84,6 +92,7 @@ function ownPresence(p: OwnPresence, to: string | undefined, extensions: Iterabl
     ...(p.status ? [xml('status', {}, p.status)] : []),
     ...(priority !== undefined ? [xml('priority', {}, String(priority))] : []),
     ...extra,
+    ...children,
   );
 }
 
@@ -91,6 +100,7 @@ export function registerPresence(client: XmppClient): PresenceModule {
   const online = new Map<BareJid, Map<FullJid, ContactResource>>();
   const pending: BareJid[] = [];
   const extensions = new Set<PresenceExtension>();
+  const excluded = new Set<(from: BareJid) => boolean>();
   let current: OwnPresence | undefined;
   const listeners = new Set<(e: PresenceEvent) => void>();
   const emit = (e: PresenceEvent): void => {
@@ -103,6 +113,7 @@ export function registerPresence(client: XmppClient): PresenceModule {
     const parsed = parseJid(String(el.attrs.from ?? ''));
     if (!parsed.ok) return; // no or malformed 'from': nothing we can attribute it to
     const bare = bareOf(parsed.jid);
+    for (const test of excluded) if (test(bare)) return;
     const type = (el.attrs.type as string | undefined) ?? 'available';
     const status = el.getChildText('status') ?? undefined;
     switch (type) {
@@ -155,7 +166,13 @@ export function registerPresence(client: XmppClient): PresenceModule {
       current = p;
       client.send(ownPresence(p, undefined, extensions));
     },
-    sendTo: (to, p) => client.send(p === 'unavailable' ? xml('presence', { to, type: 'unavailable' }) : ownPresence(p, to, extensions)),
+    sendTo: (to, p, children) => client.send(p === 'unavailable' ? xml('presence', { to, type: 'unavailable' }) : ownPresence(p, to, extensions, children)),
+    exclude(test) {
+      excluded.add(test);
+      return () => {
+        excluded.delete(test);
+      };
+    },
     requestSubscription: (to, status) => subscription('subscribe', to, status),
     approve: (from) => {
       dropPending(from);

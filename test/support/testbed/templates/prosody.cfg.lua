@@ -31,6 +31,8 @@ modules_enabled = {
   "offline"; "csi_simple"; "admin_shell";
   -- XEP-0388 SASL2 + XEP-0386 Bind2 (prosody-modules): authentication and binding in one exchange.
   "sasl2"; "sasl2_bind2";
+  -- XEP-0402 bookmarks kept in step with XEP-0048 private storage (urn:xmpp:bookmarks:1#compat).
+  "bookmarks";
 }
 modules_disabled = { "s2s" }
 
