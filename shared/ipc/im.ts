@@ -92,7 +92,7 @@ export const imUpdateSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('subscription-answered'), from: z.string() }).readonly(),
   z.object({ kind: z.literal('message'), message: chatMessageSchema }).readonly(),
   z.object({ kind: z.literal('message-state'), peer: z.string(), id: z.string(), state: messageStateSchema }).readonly(),
-  z.object({ kind: z.literal('message-corrected'), peer: z.string(), id: z.string(), body: z.string() }).readonly(),
+  z.object({ kind: z.literal('message-corrected'), peer: z.string(), direction: z.enum(['in', 'out']), id: z.string(), body: z.string() }).readonly(),
   z.object({ kind: z.literal('chat-state'), peer: z.string(), state: chatStateSchema }).readonly(),
 ]);
 
@@ -102,11 +102,27 @@ export const imCommandSchemas = {
   /** The roster, everyone's presence and the subscription requests waiting for the user. */
   getRoster: {
     input: empty,
-    output: z.object({ contacts: z.array(contactSchema).readonly(), presence: z.array(contactPresenceSchema).readonly(), requests: z.array(z.string()).readonly() }).readonly(),
+    output: z
+      .object({
+        contacts: z.array(contactSchema).readonly(),
+        presence: z.array(contactPresenceSchema).readonly(),
+        requests: z.array(z.string()).readonly(),
+        /** Our own presence as last set (what the selector shows after a reload). */
+        own: z.object({ show: z.enum(['online', 'chat', 'away', 'xa', 'dnd']), status: z.string().optional() }).readonly(),
+      })
+      .readonly(),
   },
   /** Stored history with one contact, oldest first; page back with `before` (ISO time). */
   getHistory: {
-    input: z.object({ peer: bareJid, before: z.iso.datetime().optional(), limit: z.number().int().min(1).max(500) }).strict(),
+    input: z
+      .object({
+        peer: bareJid,
+        before: z.iso.datetime().optional(),
+        /** With `before`: the id of the oldest message shown, so messages sharing its millisecond are not skipped. */
+        beforeId: z.string().max(256).optional(),
+        limit: z.number().int().min(1).max(500),
+      })
+      .strict(),
     output: z.object({ messages: z.array(chatMessageSchema).readonly() }).readonly(),
   },
   /**
@@ -123,8 +139,10 @@ export const imCommandSchemas = {
         xhtml: z.array(xhtmlNodeSchema).max(1000).optional(),
       })
       .strict(),
-    output: z.object({ id: z.string(), state: messageStateSchema }).readonly(),
+    output: z.object({ id: z.string(), state: messageStateSchema, at: z.iso.datetime() }).readonly(),
   },
+  /** "Retry now" while reconnecting: the next attempt starts at once. */
+  reconnectNow: { input: empty, output: empty.readonly() },
   sendChatState: { input: z.object({ to: bareJid, state: chatStateSchema }).strict(), output: empty.readonly() },
   markDisplayed: { input: z.object({ peer: bareJid, id: z.string().min(1).max(256) }).strict(), output: empty.readonly() },
   setPresence: {

@@ -31,6 +31,7 @@ export const commandNames = [
   'setMessagePrivacy',
   'changePassword',
   'registerAccount',
+  'reconnectNow',
 ] as const;
 export const eventNames = [
   'didReceivePing',

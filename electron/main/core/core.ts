@@ -68,6 +68,10 @@ export function createCore(deps: CoreDeps): Core {
       return {};
     },
     getConnectionState: () => sessions.state(),
+    reconnectNow: () => {
+      sessions.reconnectNow();
+      return {};
+    },
     getRoster: (i, c) => sessions.im.getRoster(i, c),
     getHistory: (i, c) => sessions.im.getHistory(i, c),
     sendMessage: (i, c) => sessions.im.sendMessage(i, c),

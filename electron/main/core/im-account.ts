@@ -108,6 +108,11 @@ export function createImAccount(opts: {
     },
   });
 
+  const ownPresence = (): { show: 'online' | 'chat' | 'away' | 'xa' | 'dnd'; status?: string } => {
+    const p = live?.presence.own();
+    return { show: p?.show ?? 'online', ...(p?.status ? { status: p.status } : {}) };
+  };
+
   const needLive = (): LiveIm => {
     if (!live) throw new CommandFailure('invalid-state', 'not connected');
     return live;
@@ -120,13 +125,15 @@ export function createImAccount(opts: {
         contacts: items,
         presence: live ? items.map((i) => live!.presenceOf(i.jid)) : [],
         requests: live ? live.presence.pendingRequests() : [],
+        own: ownPresence(),
       };
     },
-    getHistory: ({ peer, before, limit }) => ({
-      messages: store.history(peer, { limit, ...(before ? { beforeTs: Date.parse(before) } : {}) }).map(toWire),
+    getHistory: ({ peer, before, beforeId, limit }) => ({
+      messages: store.history(peer, { limit, ...(before ? { beforeTs: Date.parse(before) } : {}), ...(beforeId ? { beforeId } : {}) }).map(toWire),
     }),
     sendMessage: ({ to, body, replaces, xhtml }) => {
       const id = randomUUID();
+      const ts = now();
       // XEP-0071: main sanitises the tree itself and derives the plain body from it (§8), so
       // the two can never say different things.
       const rich = xhtml && xhtml.length > 0 ? renderXhtmlIm(xhtml) : undefined;
@@ -137,14 +144,14 @@ export function createImAccount(opts: {
         // XEP-0308: our own earlier message in this conversation only.
         if (!store.hasMessage(to, 'out', replaces)) throw new CommandFailure('invalid-argument', 'only your own messages in this conversation can be corrected');
         store.correctMessage(to, 'out', replaces, text, id, formatted);
-        batcher.push({ kind: 'message-corrected', peer: to, id: replaces, body: text });
+        batcher.push({ kind: 'message-corrected', peer: to, direction: 'out', id: replaces, body: text });
       } else {
-        store.addMessage({ peer: to, direction: 'out', msgId: id, originId: id, sender: account, type: 'chat', body: text, ts: now(), state: 'queued', ...(formatted ? { xhtml: formatted } : {}) });
+        store.addMessage({ peer: to, direction: 'out', msgId: id, originId: id, sender: account, type: 'chat', body: text, ts, state: 'queued', ...(formatted ? { xhtml: formatted } : {}) });
       }
       // Written to the outbox (disk) before the network sees it.
       outbox.submit({ msgId: id, peer: to, stanza: stanza.toString() });
       opts.onOutboxChange?.(outbox.pending());
-      return { id, state: 'queued' as const };
+      return { id, state: 'queued' as const, at: new Date(ts).toISOString() };
     },
     sendChatState: ({ to, state }) => {
       needLive().messages.sendChatState(to, state);

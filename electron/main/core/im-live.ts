@@ -121,7 +121,7 @@ export function startLiveIm(deps: LiveImDeps): LiveIm {
       // XEP-0308 §5: only the same sender's message in the same conversation can be corrected —
       // the (peer, direction) key makes that so.
       if (store.correctMessage(peer, direction, m.replaces, m.body, id, formatted ? JSON.stringify(formatted) : undefined)) {
-        emit({ kind: 'message-corrected', peer, id: m.replaces, body: m.body });
+        emit({ kind: 'message-corrected', peer, direction, id: m.replaces, body: m.body });
       }
       return;
     }

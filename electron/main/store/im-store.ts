@@ -53,7 +53,7 @@ export interface AccountStore {
   correctMessage(peer: string, direction: MessageDirection, msgId: string, body: string, by: string, xhtml?: string): boolean;
   hasMessage(peer: string, direction: MessageDirection, msgId: string): boolean;
   /** Newest first before `beforeTs`, at most `limit`; returned oldest first. */
-  history(peer: string, opts: { readonly limit: number; readonly beforeTs?: number }): readonly StoredMessage[];
+  history(peer: string, opts: { readonly limit: number; readonly beforeTs?: number; readonly beforeId?: string }): readonly StoredMessage[];
   enqueue(e: Omit<OutboxEntry, 'attempts'>): void;
   outbox(): readonly OutboxEntry[];
   noteAttempt(msgId: string): void;
@@ -71,10 +71,22 @@ export function createAccountStore(db: Db, account: string, history: HistoryPoli
       `INSERT OR IGNORE INTO messages (account, peer, direction, msg_id, origin_id, archive_id, sender, type, body, thread, ts, state, replaces, xhtml)
        VALUES (@account, @peer, @direction, @msgId, @originId, @archiveId, @sender, @type, @body, @thread, @ts, @state, @replaces, @xhtml)`,
     ),
-    setState: db.prepare(`UPDATE messages SET state = ? WHERE account = ? AND peer = ? AND direction = ? AND msg_id = ?`),
+    // States only move forward (queued → sent → delivered → displayed): a receipt that arrives
+    // after the read marker does not take "read" back. 'failed' is set only from queued/sent.
+    setState: db.prepare(
+      `UPDATE messages SET state = @state WHERE account = @account AND peer = @peer AND direction = @direction AND msg_id = @id
+         AND (CASE state WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'displayed' THEN 3 ELSE 9 END)
+           < (CASE @state WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'displayed' THEN 3 WHEN 'failed' THEN 2 ELSE -1 END)`,
+    ),
     correct: db.prepare(`UPDATE messages SET body = ?, xhtml = ?, replaced_by = ? WHERE account = ? AND peer = ? AND direction = ? AND msg_id = ?`),
     has: db.prepare(`SELECT 1 FROM messages WHERE account = ? AND peer = ? AND direction = ? AND msg_id = ?`),
     history: db.prepare(`SELECT * FROM messages WHERE account = ? AND peer = ? AND ts < ? ORDER BY ts DESC, rowid_ DESC LIMIT ?`),
+    // (ts, rowid) cursor: messages sharing the boundary's millisecond are not skipped.
+    historyBefore: db.prepare(
+      `SELECT * FROM messages WHERE account = @account AND peer = @peer
+         AND (ts < @ts OR (ts = @ts AND rowid_ < (SELECT rowid_ FROM messages WHERE account = @account AND peer = @peer AND msg_id = @id AND ts = @ts LIMIT 1)))
+       ORDER BY ts DESC, rowid_ DESC LIMIT @limit`,
+    ),
     enqueue: db.prepare(`INSERT OR IGNORE INTO outbox (account, msg_id, peer, stanza, created) VALUES (?, ?, ?, ?, ?)`),
     outbox: db.prepare(`SELECT msg_id, peer, stanza, created, attempts FROM outbox WHERE account = ? ORDER BY created, rowid`),
     attempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1 WHERE account = ? AND msg_id = ?`),
@@ -133,11 +145,15 @@ export function createAccountStore(db: Db, account: string, history: HistoryPoli
       });
       return r.changes === 1;
     },
-    setMessageState: (peer, direction, msgId, state) => q.setState.run(state, account, peer, direction, msgId).changes === 1,
+    setMessageState: (peer, direction, msgId, state) => q.setState.run({ state, account, peer, direction, id: msgId }).changes === 1,
     correctMessage: (peer, direction, msgId, body, by, xhtml) => q.correct.run(body, xhtml ?? null, by, account, peer, direction, msgId).changes === 1,
     hasMessage: (peer, direction, msgId) => q.has.get(account, peer, direction, msgId) !== undefined,
     history(peer, opts) {
-      const rows = q.history.all(account, peer, opts.beforeTs ?? Number.MAX_SAFE_INTEGER, opts.limit) as Row[];
+      const rows = (
+        opts.beforeTs !== undefined && opts.beforeId !== undefined
+          ? q.historyBefore.all({ account, peer, ts: opts.beforeTs, id: opts.beforeId, limit: opts.limit })
+          : q.history.all(account, peer, opts.beforeTs ?? Number.MAX_SAFE_INTEGER, opts.limit)
+      ) as Row[];
       return rows.reverse().map(fromRow);
     },
     enqueue: (e) => {

@@ -44,7 +44,7 @@ describe('bootstrap', () => {
     resetStore(manualFrames());
     const fake = fakeApi();
     const dispose = bootstrap(fake.api);
-    expect(fake.subscribed()).toEqual(['didChangeCards', 'didChangeConnectionState', 'didDetectCertificateChange', 'didReceivePing', 'didUpdateSecurityReport']);
+    expect(fake.subscribed()).toEqual(['didChangeCards', 'didChangeConnectionState', 'didDetectCertificateChange', 'didReceivePing', 'didUpdateIm', 'didUpdateSecurityReport']);
     dispose();
     expect(fake.subscribed()).toEqual([]);
   });

@@ -3,23 +3,49 @@
  * first screen needs, and feeds the store's slices. Every update goes through `dispatch`, so a
  * flood of events costs at most one store commit (and one React render) per animation frame.
  */
-import type { BastionApi } from '../../../shared/ipc/contract';
+import type { BastionApi, ConnectionState } from '../../../shared/ipc/contract';
 import { createDisposables, type Disposer } from '../../../shared/util/disposable';
+import { loadRoster } from './im-actions';
+import { applyImBatch } from './im-updates';
 import { cardsChanged } from './slices/cards';
+import { initialChats } from './slices/chats';
 import { connectionStateChanged } from './slices/connection';
 import { consentFailed, consentLoaded } from './slices/consent';
+import { initialRoster, presenceUnknown } from './slices/roster';
 import { certificateChangeDetected, reportUpdated, securitySawConnectionState } from './slices/security';
-import { dispatch, on } from './store';
+import { dispatch, on, type RootState } from './store';
+
+const ENDED: ReadonlySet<ConnectionState['state']> = new Set(['disconnected', 'failed', 'locked']);
+
+/**
+ * A connection state reaches every slice that depends on it: the session ended → the account's
+ * contacts and conversations go (the next sign-in may be someone else); the link dropped → no
+ * presence is known any more.
+ */
+function connectionUpdate(p: ConnectionState): (s: RootState) => RootState {
+  return (s) => {
+    const next: RootState = { ...s, connection: connectionStateChanged(s.connection, p), security: securitySawConnectionState(s.security, p) };
+    if (ENDED.has(p.state)) return { ...next, roster: initialRoster, chats: initialChats };
+    if (p.state !== 'connected') return { ...next, roster: presenceUnknown(s.roster) };
+    return next;
+  };
+}
 
 export function bootstrap(api: BastionApi): Disposer {
   const subs = createDisposables();
   let disposed = false;
 
-  subs.add(
-    api.on('didChangeConnectionState', (p) =>
-      dispatch((s) => ({ ...s, connection: connectionStateChanged(s.connection, p), security: securitySawConnectionState(s.security, p) })),
-    ),
-  );
+  let lastState: ConnectionState['state'] | undefined;
+  const connectionChanged = (p: ConnectionState): void => {
+    const before = lastState;
+    lastState = p.state;
+    dispatch(connectionUpdate(p));
+    // Each new session (and a reload during one) starts from a snapshot; updates follow as events.
+    if (p.state === 'connected' && before !== 'connected') void loadRoster(api);
+  };
+  subs.add(api.on('didChangeConnectionState', connectionChanged));
+  // One store update per batch (and, through dispatch, at most one commit per frame).
+  subs.add(api.on('didUpdateIm', (p) => dispatch((s) => applyImBatch(s, p.updates))));
   subs.add(api.on('didUpdateSecurityReport', (p) => dispatch(on('security', (x) => reportUpdated(x, p)))));
   subs.add(api.on('didDetectCertificateChange', (p) => dispatch(on('security', (x) => certificateChangeDetected(x, p)))));
   subs.add(api.on('didChangeCards', (p) => dispatch(on('cards', (x) => cardsChanged(x, p)))));
@@ -32,6 +58,11 @@ export function bootstrap(api: BastionApi): Disposer {
   void api.invoke('getConsent', {}).then((r) => {
     if (disposed) return;
     dispatch(on('consent', (c) => (r.ok ? consentLoaded(c, r.value) : consentFailed(c, r.error))));
+  });
+  // A reload during a session: where the core is now (unless an event already said so).
+  void api.invoke('getConnectionState', {}).then((r) => {
+    if (disposed || !r.ok || lastState !== undefined) return;
+    connectionChanged(r.value);
   });
   // The report of an earlier attempt in this run, if any (the panel also refreshes on open).
   void api.invoke('getSecurityReport', {}).then((r) => {

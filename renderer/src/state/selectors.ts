@@ -12,7 +12,8 @@ export function selectRoute(s: RootState): Route {
   if (s.app.link.state === 'failed') return 'core-unavailable';
   if (s.app.link.state === 'connecting' || s.consent.status === 'loading') return 'starting';
   if (!s.consent.acknowledged) return 'consent';
-  return s.connection.current.state === 'connected' ? 'connected' : 'login';
+  // Reconnecting keeps the roster and chats on screen (with the banner); an ended session goes to login.
+  return s.connection.established ? 'connected' : 'login';
 }
 
 export const useRoute = (): Route => useStore(selectRoute);

@@ -8,8 +8,10 @@ import { create } from 'zustand';
 import { browserFrameScheduler, createFrameBatcher, type FrameBatcher, type FrameScheduler, type Update } from './frame-batcher';
 import { initialApp, type AppSlice } from './slices/app';
 import { initialCards, type CardsSlice } from './slices/cards';
+import { initialChats, type ChatsSlice } from './slices/chats';
 import { initialConnection, type ConnectionSlice } from './slices/connection';
 import { initialConsent, type ConsentSlice } from './slices/consent';
+import { initialRoster, type RosterSlice } from './slices/roster';
 import { initialSecurity, type SecuritySlice } from './slices/security';
 
 export interface RootState {
@@ -18,6 +20,8 @@ export interface RootState {
   readonly connection: ConnectionSlice;
   readonly security: SecuritySlice;
   readonly cards: CardsSlice;
+  readonly roster: RosterSlice;
+  readonly chats: ChatsSlice;
 }
 
 export const initialState: RootState = {
@@ -26,6 +30,8 @@ export const initialState: RootState = {
   connection: initialConnection,
   security: initialSecurity,
   cards: initialCards,
+  roster: initialRoster,
+  chats: initialChats,
 };
 
 export const useStore = create<RootState>()(() => initialState);

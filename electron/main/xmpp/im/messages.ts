@@ -57,6 +57,9 @@ export function registerMessages(client: XmppClient, opts: { readonly sendReceip
     client.onMessage((el) => {
       // Carbons and archive results are unwrapped and checked by their own modules (0280, 0313).
       if (isForwardingWrapper(el)) return;
+      // Invitations (XEP-0045 §7.8, XEP-0249) are the invitation module's; their fallback body
+      // ("X invites you to …") must not show up as a chat message from the room.
+      if (isInvitation(el)) return;
       const r = parseMessage(el);
       if (!r.ok) {
         for (const cb of [...refused]) cb(r.reason);
@@ -126,4 +129,10 @@ export function buildChatMessage(m: OutgoingMessage): Element {
       ...(m.extensions ?? []),
     )
   );
+}
+
+/** A mediated invitation/decline or a direct invitation: handled by xep/0045-muc-invite.ts. */
+function isInvitation(el: Element): boolean {
+  const user = el.getChild('x', 'http://jabber.org/protocol/muc#user');
+  return (user !== undefined && (user.getChild('invite') !== undefined || user.getChild('decline') !== undefined)) || el.getChild('x', 'jabber:x:conference') !== undefined;
 }

@@ -10,7 +10,7 @@ import type { Element } from '@xmpp/xml';
 import type { BareJid } from '../../../../shared/xmpp/jid';
 import { IqError } from '../client/client';
 import { roomAddress } from './0045-muc-parse';
-import { deliverGroup, groupMessageOf, isReflection, roomStanzaId } from './0045-muc-messages';
+import { deliverGroup, groupMessageOf, isReflection } from './0045-muc-messages';
 import type { MucContext, Room } from './0045-muc-room';
 import type { HistoryOutcome, JoinOptions } from './0045-muc-types';
 import { NS_MAM, type ArchivedMessage, type MamModule } from './0313-mam';
@@ -58,12 +58,10 @@ function deliverArchived(ctx: MucContext, room: Room, page: readonly ArchivedMes
       continue;
     }
     if (a.message.type !== 'groupchat') continue;
-    const stanzaId = roomStanzaId(room, a.message) ?? a.archiveId;
+    // XEP-0313: a message's archive id is the XEP-0359 stanza-id the archive (the room) gave it.
     if (isReflection(ctx, room, a.message, addr.nick, a.archiveId)) continue;
     const gm = groupMessageOf(room, { ...a.message, delayedAt: a.message.delayedAt ?? a.archivedAt }, addr.nick, occupantId, 'history-mam', a.archiveId);
-    if (!gm || room.seen.has(stanzaId) || room.seen.has(a.archiveId)) continue;
-    deliverGroup(ctx, room, gm);
-    n += 1;
+    if (gm && deliverGroup(ctx, room, gm)) n += 1;
   }
   return n;
 }

@@ -50,14 +50,17 @@ export function roomStanzaId(room: Room, m: ParsedMessage): string | undefined {
   return m.stanzaIds.get(room.jid);
 }
 
-/** Hands a group message to listeners: once per room stanza-id, live ones held during a catch-up. */
-export function deliverGroup(ctx: MucContext, room: Room, m: GroupMessage): void {
+/**
+ * Hands a group message to listeners: once per room stanza-id, live ones held during a catch-up.
+ * False when it was a duplicate.
+ */
+export function deliverGroup(ctx: MucContext, room: Room, m: GroupMessage): boolean {
   if (m.stanzaId !== undefined) {
-    if (room.seen.has(m.stanzaId)) return;
+    if (room.seen.has(m.stanzaId)) return false;
     if (m.source === 'live' && room.catchingUp) {
       if (room.queued.length < MAX_QUEUED_LIVE) {
         room.queued.push(m);
-        return;
+        return true;
       }
       // Over the limit: deliver now; the seen-set still keeps the archive copy out.
     }
@@ -65,6 +68,7 @@ export function deliverGroup(ctx: MucContext, room: Room, m: GroupMessage): void
     room.lastArchiveId = m.stanzaId;
   }
   ctx.emit.group(m);
+  return true;
 }
 
 function statusEvents(ctx: MucContext, room: Room, codes: readonly MucStatusCode[]): void {

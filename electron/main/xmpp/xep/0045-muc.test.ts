@@ -110,6 +110,35 @@ describe('XEP-0045 join (§7.2)', () => {
     await expect(h.muc.join(ROOM, { nick: 'other' })).rejects.toMatchObject({ kind: 'invalid-request' });
   });
 
+  it('leave() during a join cancels it; dispose() drops the rooms without reporting a leave', async () => {
+    const h = harness();
+    const joining = h.muc.join(ROOM, { nick: 'alice' });
+    await h.answerInfo([]);
+    await h.next((el) => el.name === 'presence');
+    await h.muc.leave(ROOM);
+    await expect(joining).rejects.toMatchObject({ kind: 'other', condition: 'cancelled' });
+    expect(h.stream.last().attrs).toMatchObject({ to: `${ROOM}/alice`, type: 'unavailable' });
+    expect(h.leaves).toEqual([]);
+    const again = await joinAs(h, 'alice');
+    await again.joining;
+    h.muc.dispose();
+    expect(h.leaves).toEqual([]);
+    expect(h.muc.isJoined(ROOM)).toBe(false);
+  });
+
+  it('a message refused with not-acceptable makes us check (XEP-0410); out means onDidLeave(not-joined)', async () => {
+    const h = harness();
+    const { joining } = await joinAs(h, 'alice');
+    await joining;
+    const { id } = h.muc.send(ROOM, 'anyone?');
+    h.stream.receive(`<message type='error' from='${ROOM}' id='${id}'><error type='cancel'><not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>`);
+    await h.answerIq((el) => el.attrs.to === `${ROOM}/alice` && el.getChild('ping', 'urn:xmpp:ping') !== undefined, 'not-acceptable');
+    await sleep(5);
+    expect(h.states).toMatchObject([{ id, state: 'failed', condition: 'not-acceptable' }]);
+    expect(h.leaves).toMatchObject([{ room: ROOM, reason: 'not-joined' }]);
+    expect(h.muc.isJoined(ROOM)).toBe(false);
+  });
+
   it('a join the room never answers times out, and we say we left in case it answers later', async () => {
     const h = harness({ timeoutMs: 50 });
     const joining = h.muc.join(ROOM, { nick: 'alice' });
@@ -210,6 +239,7 @@ describe('XEP-0045 messages (§7.4, §7.5, §8.1)', () => {
     muc.onDidReceivePrivateMessage((m) => privates.push(`${m.nick}: ${m.body}`));
     const joining = muc.join(ROOM, { nick: 'alice' });
     await h.answerInfo([]);
+    await h.next((el) => el.name === 'presence' && el.attrs.to === `${ROOM}/alice`);
     h.stream.receive(occupantPresence('bob'));
     h.stream.receive(occupantPresence('alice', { codes: [110] }));
     await joining;
@@ -223,10 +253,21 @@ describe('XEP-0045 messages (§7.4, §7.5, §8.1)', () => {
     expect(oneToOne).toEqual([]);
     expect(contactPresence).toEqual([]);
     expect(presence.resources(ROOM)).toEqual([]);
+    // Our leave: the room's last word (our unavailable) is not contact presence either.
+    const leaving = muc.leave(ROOM);
+    h.stream.receive(occupantPresence('alice', { type: 'unavailable', codes: [110] }));
+    await leaving;
+    h.stream.receive(occupantPresence('bob', { type: 'unavailable' }));
+    expect(contactPresence).toEqual([]);
     // Another sender is still a one-to-one chat.
     h.stream.receive(`<message type='chat' from='bob@example.test/x'><body>direct</body></message>`);
     expect(oneToOne.map((m) => m.body)).toEqual(['direct']);
-    // Our presence follows to the room (§7.7), without the join <x/>.
+    // Our presence follows to the rooms we are in (§7.7), without the join <x/>.
+    const back = muc.join(ROOM, { nick: 'alice' });
+    await h.answerInfo([]);
+    await h.next((el) => el.name === 'presence' && el.attrs.to === `${ROOM}/alice`);
+    h.stream.receive(occupantPresence('alice', { codes: [110] }));
+    await back;
     presence.setOwn({ show: 'away' });
     await sleep(1);
     const toRoom = h.stream.sent.filter((el: Element) => el.name === 'presence' && el.attrs.to === `${ROOM}/alice`).at(-1);

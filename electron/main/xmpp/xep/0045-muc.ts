@@ -11,20 +11,21 @@
  * roles, affiliations and JIDs are validated at the edge (0045-muc-parse.ts); occupants per room
  * and history per join are bounded.
  */
+import { randomUUID } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
 import type { Disposer } from '../../../../shared/util/disposable';
 import type { BareJid } from '../../../../shared/xmpp/jid';
-import { assertNever } from '../../../../shared/util/assert-never';
 import type { XmppClient } from '../client/client';
 import { buildGroupMessage, buildPrivateMessage, handleRoomMessage } from './0045-muc-messages';
 import { createArchiveOccupantIds, legacyHistory, mamHistory } from './0045-muc-history';
 import { createChangeBatcher, createOccupantStore, type Occupant, type OccupantChange } from './0045-muc-occupants';
 import { NS_MUC, NS_MUC_OWNER, occupantJid, parseRoomJid, roomAddress, validNick } from './0045-muc-parse';
 import { handleRoomPresence } from './0045-muc-presence';
-import { listenerSet, newRoom, rememberSent, type MucContext, type Room } from './0045-muc-room';
+import { rejoinRoom } from './0045-muc-rejoin';
+import { listenerSet, newRoom, remember, rememberSent, type MucContext, type Room } from './0045-muc-room';
 import { alternativeNick, MucJoinError } from './0045-muc-status';
-import type { GroupMessage, GroupMessageState, HistoryOutcome, JoinResult, LeaveEvent, MucModule, MucOptions, MucStatusEvent, PrivateMessage, RejoinOutcome, RoomConfigChange, RoomInfo, SubjectChange } from './0045-muc-types';
+import type { GroupMessage, GroupMessageState, HistoryOutcome, JoinResult, LeaveEvent, MucModule, MucOptions, MucStatusEvent, PrivateMessage, RoomConfigChange, RoomInfo, SubjectChange } from './0045-muc-types';
 import { NS_DISCO_INFO, parseDiscoInfo } from './0030-disco';
 import { NS_MAM, registerMam } from './0313-mam';
 import { selfPing } from './0410-self-ping';
@@ -55,6 +56,9 @@ export function registerMuc(client: XmppClient, opts: MucOptions = {}): MucModul
   const ownMam = opts.mam ? undefined : registerMam(client);
   const mam = opts.mam ?? ownMam;
   const rooms = new Map<BareJid, Room>();
+  /** Rooms we just left: their last stanzas (our own unavailable …) are still not contact traffic. */
+  const recentlyLeft = new Set<string>();
+  let disposed = false;
   const ev = {
     join: listenerSet<[{ room: BareJid; nick: string; created: boolean }]>(),
     leave: listenerSet<[LeaveEvent]>(),
@@ -107,6 +111,7 @@ export function registerMuc(client: XmppClient, opts: MucOptions = {}): MucModul
     finish(room, e, joinError) {
       if (rooms.get(room.jid) !== room) return;
       rooms.delete(room.jid);
+      remember(recentlyLeft, room.jid, 256);
       batcher.flush(room.jid);
       const wasJoined = room.state !== 'joining';
       const gone = joinError ?? new MucJoinError('other', e.reason, `not in ${room.jid} any more (${e.reason})`);
@@ -124,7 +129,8 @@ export function registerMuc(client: XmppClient, opts: MucOptions = {}): MucModul
         room.leaving.resolve();
       }
       room.occupants.clear();
-      if (wasJoined) ev.leave.fire({ room: room.jid, ...e });
+      // Disposing (the session is over) is not leaving: the app rejoins on the next session.
+      if (wasJoined && !disposed) ev.leave.fire({ room: room.jid, ...e });
     },
     verifyJoined(room) {
       void selfPing(client, occupantJid(room.jid, room.nick), timeoutMs).then((r) => {
@@ -174,8 +180,11 @@ export function registerMuc(client: XmppClient, opts: MucOptions = {}): MucModul
     if (rooms.has(jid)) throw new MucJoinError('invalid-request', 'invalid-request', `already in (or joining) ${jid}`);
     const room = newRoom(jid, nick, o.password, createOccupantStore(maxOccupants));
     rooms.set(jid, room);
+    recentlyLeft.delete(jid);
     ctx.applyInfo(room, info);
     const useMam = info?.mam === true && mam !== undefined;
+    // Live messages that come before the archive was read wait for it (no reordering, no duplicates).
+    room.catchingUp = useMam;
     const h = o.history;
     // §7.2.14: no legacy history when the archive gives it; otherwise what the caller asked.
     const historyEl = useMam
@@ -252,6 +261,8 @@ export function registerMuc(client: XmppClient, opts: MucOptions = {}): MucModul
   };
 
   const disposers: Disposer[] = [
+    // §6.1: an entity that does multi-user chat says so in disco#info (and so in its XEP-0115 hash).
+    client.disco.addFeature(NS_MUC),
     client.onPresence((el) => handleRoomPresence(ctx, el)),
     client.onMessage((el) => {
       archiveIds.observe(el, (r) => rooms.has(r));
@@ -260,8 +271,9 @@ export function registerMuc(client: XmppClient, opts: MucOptions = {}): MucModul
     batcher.dispose,
   ];
   // Room traffic is ours, not the contact list's or the one-to-one chats'.
-  if (opts.presence) disposers.push(opts.presence.exclude((from) => rooms.has(from)));
-  if (opts.messages) disposers.push(opts.messages.exclude((m) => rooms.has(m.fromBare)));
+  const ours = (jid: BareJid): boolean => rooms.has(jid) || recentlyLeft.has(jid);
+  if (opts.presence) disposers.push(opts.presence.exclude(ours));
+  if (opts.messages) disposers.push(opts.messages.exclude((m) => ours(m.fromBare)));
   if (opts.presence) {
     let scheduled = false;
     // §7.7: a change of our availability goes to each room too; the broadcast is our cue.
@@ -294,11 +306,22 @@ export function registerMuc(client: XmppClient, opts: MucOptions = {}): MucModul
     leave(roomJid, status) {
       const room = rooms.get(roomJid);
       if (!room) return Promise.resolve();
+      const unavailable = xml('presence', { to: occupantJid(room.jid, room.nick), type: 'unavailable' }, ...(status ? [xml('status', {}, status)] : []));
+      if (room.state === 'joining') {
+        // Cancel a join under way: the join rejects, there is nothing to leave yet.
+        try {
+          client.send(unavailable);
+        } catch {
+          /* stream closed */
+        }
+        ctx.finish(room, { reason: 'left' }, new MucJoinError('other', 'cancelled', 'the join was cancelled'));
+        return Promise.resolve();
+      }
       const { promise, w } = waiter<void>(`leaving ${roomJid}`, () => ctx.finish(room, { reason: 'left' }));
       room.leaving = w;
       room.state = 'leaving';
       try {
-        client.send(xml('presence', { to: occupantJid(room.jid, room.nick), type: 'unavailable' }, ...(status ? [xml('status', {}, status)] : [])));
+        client.send(unavailable);
       } catch {
         ctx.finish(room, { reason: 'left' });
       }
@@ -306,7 +329,7 @@ export function registerMuc(client: XmppClient, opts: MucOptions = {}): MucModul
     },
     setSubject(roomJid, subject) {
       const room = joinedRoom(roomJid);
-      const id = `s${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+      const id = randomUUID();
       const { promise, w } = waiter<void>(`subject of ${roomJid}`, () => room.subjectWaiters.delete(id));
       room.subjectWaiters.set(id, { ...w, subject });
       client.send(xml('message', { to: room.jid, type: 'groupchat', id }, xml('subject', {}, subject)));
@@ -351,7 +374,8 @@ export function registerMuc(client: XmppClient, opts: MucOptions = {}): MucModul
       return selfPing(client, occupantJid(roomJid, n), timeoutMs);
     },
     async rejoinIfNeeded(specs) {
-      return Promise.all(specs.map((s) => rejoinOne(s)));
+      const deps = { ctx, muc: mod, mam, maxOccupants, occupantIdOf: archiveIds.take, joined: ev.join.fire };
+      return Promise.all(specs.map((s) => rejoinRoom(deps, s)));
     },
     sendPresenceToRooms,
     joined: () => [...rooms.values()].filter((r) => r.state === 'joined').map((r) => ({ room: r.jid, nick: r.nick, lastArchiveId: r.lastArchiveId })),
@@ -376,49 +400,12 @@ export function registerMuc(client: XmppClient, opts: MucOptions = {}): MucModul
     onDidReceiveStatus: ev.status.add,
     onDidRefuse: ev.refuse.add,
     dispose() {
+      disposed = true;
       for (const d of disposers.splice(0)) d();
       ownMam?.dispose();
-      for (const room of [...rooms.values()]) ctx.finish(room, { reason: 'left' });
+      for (const room of [...rooms.values()]) ctx.finish(room, { reason: 'left' }, new MucJoinError('disconnected', 'disconnected', 'the session ended'));
     },
   };
-
-  /** XEP-0410 after a new stream: keep what the room says we still have, rejoin what we lost. */
-  async function rejoinOne(s: Parameters<MucModule['rejoinIfNeeded']>[0][number]): Promise<RejoinOutcome> {
-    const ping = await mod.checkJoined(s.room, s.nick);
-    const existing = rooms.get(s.room);
-    switch (ping.verdict) {
-      case 'unknown':
-        return { room: s.room, outcome: 'unknown', selfPing: ping };
-      case 'joined': {
-        if (existing) return { room: s.room, outcome: 'still-joined', selfPing: ping };
-        const nick = validNick(s.nick);
-        if (!nick) return { room: s.room, outcome: 'failed', selfPing: ping, error: new MucJoinError('invalid-request', 'invalid-request') };
-        const room = newRoom(s.room, nick, s.password, createOccupantStore(maxOccupants));
-        room.state = 'joined';
-        room.lastArchiveId = s.lastArchiveId;
-        rooms.set(s.room, room);
-        ctx.applyInfo(room, await ctx.fetchInfo(s.room));
-        for (const o of s.occupants ?? []) {
-          const r = room.occupants.upsert(o, o.occupantId);
-          if (r?.occupant.self) room.self = r.occupant;
-        }
-        ev.join.fire({ room: s.room, nick, created: false });
-        const history = room.info?.mam && mam ? mamHistory(ctx, room, mam, { afterId: s.lastArchiveId }, (id) => archiveIds.take(s.room, id)) : undefined;
-        return { room: s.room, outcome: 'still-joined', selfPing: ping, ...(history ? { history } : {}) };
-      }
-      case 'not-joined': {
-        if (existing) ctx.finish(existing, { reason: 'not-joined', text: ping.reason });
-        try {
-          const r = await join(s.room, { nick: s.nick, ...(s.password !== undefined ? { password: s.password } : {}), history: { ...(s.lastArchiveId !== undefined ? { afterId: s.lastArchiveId } : {}) } });
-          return { room: s.room, outcome: 'rejoined', selfPing: ping, history: r.history };
-        } catch (e: unknown) {
-          return { room: s.room, outcome: 'failed', selfPing: ping, error: e instanceof Error ? e : new Error(String(e)) };
-        }
-      }
-      default:
-        return assertNever(ping.verdict, 'self-ping verdict');
-    }
-  }
 
   return mod;
 }

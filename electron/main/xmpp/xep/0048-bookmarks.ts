@@ -8,7 +8,7 @@
  * resource. A bad entry is refused with a reason and the others are kept.
  *
  * XEP-0048 stores the whole list in one element, so a change is read-modify-write of the whole
- * list (§3.3); children we do not model (`<url/>` bookmarks, other clients' elements inside a
+ * list; children we do not model (`<url/>` bookmarks, other clients' elements inside a
  * `<conference/>`) are written back as they came, so we never destroy another client's data.
  */
 import type { Element } from '@xmpp/xml';
@@ -20,7 +20,7 @@ import type { XmppClient } from '../client/client';
 export const NS_BOOKMARKS_LEGACY = 'storage:bookmarks';
 export const NS_PRIVATE = 'jabber:iq:private';
 
-/** A chat room bookmark (XEP-0402 §2 / XEP-0048 §3.2), the same for both storage formats. */
+/** A chat room bookmark (XEP-0402 / XEP-0048 §3), the same for both storage formats. */
 export interface Bookmark {
   /** The room; a bare JID with a localpart (room@service). */
   readonly room: BareJid;
@@ -32,7 +32,7 @@ export interface Bookmark {
   /**
    * Elements other clients attached that Bastion does not model (XEP-0402 `<extensions/>`
    * children; unknown `<conference/>` children in XEP-0048), serialised XML kept verbatim so that
-   * an update writes them back (XEP-0402 §2: clients MUST preserve them).
+   * an update writes them back (XEP-0402: clients MUST preserve them).
    */
   readonly extensions: readonly string[];
 }
@@ -131,7 +131,7 @@ export function extensionElement(serialised: string): Element | undefined {
   }
 }
 
-/** XEP-0048 §3.2 / XML Schema: the lexical forms of xs:boolean. */
+/** XEP-0048 / XML Schema: the lexical forms of xs:boolean. */
 export function parseAutojoin(v: unknown): boolean {
   return v === 'true' || v === '1';
 }
@@ -214,7 +214,7 @@ export function parseLegacyStorage(storage: Element | undefined, limits: Bookmar
   return { bookmarks, refused, truncated, other };
 }
 
-/** One `<conference/>` of XEP-0048 §3.2 (the JID is an attribute here, unlike XEP-0402). */
+/** One `<conference/>` of XEP-0048 (the JID is an attribute here, unlike XEP-0402). */
 export function legacyConference(b: Bookmark): Element {
   return xml(
     'conference',
@@ -237,13 +237,13 @@ function wellFormed(s: string): Element | undefined {
   }
 }
 
-/** XEP-0049 §2.3: our private `storage:bookmarks` (we ask our own account, so no 'to'). */
+/** XEP-0049: our private `storage:bookmarks` (we ask our own account, so no 'to'). */
 export async function fetchPrivateStorage(client: XmppClient, limits: BookmarkLimits, timeoutMs?: number): Promise<LegacyStorage> {
   const r = await client.request('get', undefined, xml('query', { xmlns: NS_PRIVATE }, xml('storage', { xmlns: NS_BOOKMARKS_LEGACY })), timeoutMs);
   return parseLegacyStorage(r.getChild('query', NS_PRIVATE)?.getChild('storage', NS_BOOKMARKS_LEGACY), limits);
 }
 
-/** XEP-0049 §2.2: replaces the whole stored list. */
+/** XEP-0049: replaces the whole stored list. */
 export async function storePrivateStorage(client: XmppClient, bookmarks: readonly Bookmark[], other: readonly string[], timeoutMs?: number): Promise<void> {
   await client.request('set', undefined, xml('query', { xmlns: NS_PRIVATE }, legacyStorageElement(bookmarks, other)), timeoutMs);
 }

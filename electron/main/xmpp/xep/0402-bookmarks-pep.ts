@@ -1,7 +1,7 @@
 /**
  * XEP-0402 PEP Native Bookmarks on the wire: one item per room in the PEP node
- * `urn:xmpp:bookmarks:1` of our own account (item id = room JID, payload `<conference/>`, §2),
- * published with the §3 publish-options so the node stays private and keeps every bookmark.
+ * `urn:xmpp:bookmarks:1` of our own account (item id = room JID, payload `<conference/>`),
+ * published with the publish-options of its "Adding a bookmark" example so the node stays private and keeps every bookmark.
  * Module logic (backend choice, notifications, change events) is in ./0402-bookmarks.ts.
  */
 import type { Element } from '@xmpp/xml';
@@ -29,7 +29,7 @@ export const NS_PUBSUB_ERRORS = 'http://jabber.org/protocol/pubsub#errors';
 export const FEATURE_PUBLISH_OPTIONS = `${NS_PUBSUB}#publish-options`;
 export const FEATURE_CONFIG_NODE_MAX = `${NS_PUBSUB}#config-node-max`;
 
-/** Reads one PEP item (`<item id='room'><conference/></item>`, XEP-0402 §2). */
+/** Reads one PEP item (`<item id='room'><conference/></item>`, XEP-0402 syntax). */
 export function parsePepBookmark(item: Element, limits: BookmarkLimits = DEFAULT_BOOKMARK_LIMITS): ReturnType<typeof checkBookmark> {
   const conf = item.getChild('conference', NS_BOOKMARKS);
   if (!conf) return { ok: false, reason: `no <conference xmlns='${NS_BOOKMARKS}'/> in the item` };
@@ -65,7 +65,7 @@ export function parsePepBookmarks(items: Element | undefined, limits: BookmarkLi
   return { bookmarks: [...bookmarks.values()], refused, truncated: all.length > limits.maxBookmarks };
 }
 
-/** The item payload of XEP-0402 §2. */
+/** The item payload of XEP-0402 (name, autojoin, nick, password, extensions). */
 export function conferenceElement(b: Bookmark): Element {
   const ext = b.extensions.flatMap((e) => extensionElement(e) ?? []);
   return xml(
@@ -77,7 +77,7 @@ export function conferenceElement(b: Bookmark): Element {
   );
 }
 
-/** XEP-0402 §3 node configuration: private to us, persistent, every bookmark kept. */
+/** XEP-0402 node configuration (v1.1.4: max_items 'max'): private to us, persistent, every bookmark kept. */
 export function bookmarkNodeOptions(maxItems: string): ReadonlyMap<string, string> {
   return new Map([
     ['pubsub#persist_items', 'true'],
@@ -112,29 +112,69 @@ export async function fetchPepBookmarks(client: XmppClient, limits: BookmarkLimi
   }
 }
 
-/** Publishes (adds or replaces) one bookmark with the §3 publish-options (`maxItems`: 'max' or a number). */
-export async function publishPepBookmark(client: XmppClient, b: Bookmark, maxItems: string, timeoutMs?: number): Promise<void> {
-  const options = bookmarkNodeOptions(maxItems);
-  const request = (): Promise<Element> =>
-    client.request(
-      'set',
-      undefined,
-      xml(
-        'pubsub',
-        { xmlns: NS_PUBSUB },
-        xml('publish', { node: NS_BOOKMARKS }, xml('item', { id: b.room }, conferenceElement(b))),
-        xml('publish-options', {}, optionsForm(FEATURE_PUBLISH_OPTIONS, options)),
-      ),
-      timeoutMs,
-    );
-  try {
-    await request();
-  } catch (e: unknown) {
-    if (!isPreconditionNotMet(e)) throw e;
-    // XEP-0060 §7.1.5: the node exists with other settings (created by another client). It is
-    // our node, so we configure it as XEP-0402 requires (XEP-0060 §8.2) and publish once more.
-    await configureBookmarksNode(client, options, timeoutMs);
-    await request();
+/** What one session learnt about publishing to this server (kept by the module between publishes). */
+export interface PepPublishState {
+  /** The service refused some publish-options fields: only the two XEP-0223 ones are sent. */
+  reducedOptions: boolean;
+  /** We configured the node ourselves this session. */
+  nodeConfigured: boolean;
+}
+
+/** XEP-0223 §3 needs these two; some services accept no other publish-options field. */
+const ESSENTIAL = new Set(['pubsub#persist_items', 'pubsub#access_model']);
+
+/** A service that does not accept a publish-options field (ejabberd 23.01: resource-constraint "Unknown field"). */
+function isUnsupportedOption(e: unknown): boolean {
+  return e instanceof IqError && ['resource-constraint', 'bad-request', 'not-acceptable', 'feature-not-implemented'].includes(e.condition);
+}
+
+/**
+ * Publishes (adds or replaces) one bookmark with the XEP-0402 publish-options (`maxItems`: 'max' or a
+ * number). A node another client configured differently is reconfigured (precondition-not-met);
+ * a service that takes only the XEP-0223 fields as publish-options gets those, and the rest of
+ * the XEP-0402 configuration through the node configuration once per session.
+ */
+export async function publishPepBookmark(client: XmppClient, b: Bookmark, maxItems: string, state: PepPublishState, timeoutMs?: number): Promise<void> {
+  const full = bookmarkNodeOptions(maxItems);
+  const essential = new Map([...full].filter(([k]) => ESSENTIAL.has(k)));
+  const publish = async (options: ReadonlyMap<string, string>): Promise<void> => {
+    const request = (): Promise<Element> =>
+      client.request(
+        'set',
+        undefined,
+        xml(
+          'pubsub',
+          { xmlns: NS_PUBSUB },
+          xml('publish', { node: NS_BOOKMARKS }, xml('item', { id: b.room }, conferenceElement(b))),
+          xml('publish-options', {}, optionsForm(FEATURE_PUBLISH_OPTIONS, options)),
+        ),
+        timeoutMs,
+      );
+    try {
+      await request();
+    } catch (e: unknown) {
+      if (!isPreconditionNotMet(e)) throw e;
+      // XEP-0060 §7.1.5: the node exists with other settings (created by another client). It is
+      // our node, so we configure it as XEP-0402 requires (XEP-0060 §8.2) and publish once more.
+      await configureBookmarksNode(client, full, timeoutMs);
+      state.nodeConfigured = true;
+      await request();
+    }
+  };
+  if (!state.reducedOptions) {
+    try {
+      await publish(full);
+      return;
+    } catch (e: unknown) {
+      if (!isUnsupportedOption(e)) throw e;
+      state.reducedOptions = true;
+    }
+  }
+  await publish(essential);
+  if (!state.nodeConfigured) {
+    // Without max_items the service's default could keep one bookmark only.
+    await configureBookmarksNode(client, full, timeoutMs);
+    state.nodeConfigured = true;
   }
 }
 

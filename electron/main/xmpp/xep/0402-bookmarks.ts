@@ -1,17 +1,17 @@
 /**
  * Chat room bookmarks, synchronised across the user's devices: XEP-0402 PEP Native Bookmarks
- * (one PEP item per room in `urn:xmpp:bookmarks:1`, item id = room JID) where the server keeps
- * it in step with XEP-0048 for older clients (it advertises `urn:xmpp:bookmarks:1#compat` on the
- * account, XEP-0402 §3), else XEP-0048 in XEP-0049 private storage (./0048-bookmarks.ts). Using
- * XEP-0402 on a server without #compat would hide our bookmarks from the user's other, older
- * clients, so 'auto' does not; `backend` can force either one.
+ * (one PEP item per room in `urn:xmpp:bookmarks:1`, item id = room JID, ./0402-bookmarks-pep.ts)
+ * where the server keeps them in step with XEP-0048 for older clients (it advertises
+ * `urn:xmpp:bookmarks:1#compat` on the account, XEP-0402 "Compatibility"), else XEP-0048 in
+ * XEP-0049 private storage (./0048-bookmarks.ts). XEP-0402 on a server without #compat would hide
+ * our bookmarks from the user's older clients, so 'auto' does not use it; `backend` can force
+ * either one.
  *
  * Other devices' changes arrive as PEP notifications (`urn:xmpp:bookmarks:1+notify`, XEP-0163
- * §4; for the fallback, the XEP-0411 style `storage:bookmarks` broadcast servers with bookmark
- * conversion send). They are believed only from our own bare JID: PEP of our account is the only
+ * §4; for the fallback, the XEP-0411 style `storage:bookmarks` broadcast of servers that convert
+ * bookmarks). They are believed only from our own bare JID: PEP of our account is the only
  * source of truth, anyone else's "bookmark" event is forged. Every change reaches
- * `onDidChangeBookmarks` once, as added/changed/removed, whether it came from us or elsewhere.
- */
+ * `onDidChangeBookmarks` once, as added/changed/removed, whether it came from us or elsewhere. */
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
 import type { Disposer } from '../../../../shared/util/disposable';
@@ -41,6 +41,7 @@ import {
   NS_PUBSUB_EVENT,
   parsePepBookmark,
   publishPepBookmark,
+  type PepPublishState,
   retractPepBookmark,
 } from './0402-bookmarks-pep';
 
@@ -87,7 +88,7 @@ export interface BookmarksModule {
   /** Changes fields of an existing bookmark (rejects when there is none). */
   update(room: string, patch: Partial<Omit<BookmarkInput, 'room'>>): Promise<Bookmark>;
   remove(room: string): Promise<void>;
-  /** For the session start: the bookmarks to join (XEP-0402 §2 'autojoin'), freshly fetched. */
+  /** For the session start: the bookmarks to join (XEP-0402 'autojoin'), freshly fetched. */
   autojoinRooms(): Promise<readonly Bookmark[]>;
   /** Entries the server held that we refused at the last fetch, with reasons. */
   refused(): readonly RefusedBookmark[];
@@ -117,6 +118,7 @@ export function registerBookmarks(client: XmppClient, opts: BookmarksOptions = {
   let resolved: BookmarksBackend | undefined;
   let notifyFeature: Disposer | undefined;
   let disposed = false;
+  const publishState: PepPublishState = { reducedOptions: false, nodeConfigured: false };
 
   const advertise = (backend: BookmarksBackend): void => {
     notifyFeature?.();
@@ -177,7 +179,7 @@ export function registerBookmarks(client: XmppClient, opts: BookmarksOptions = {
       let info: BookmarksBackendInfo;
       if (wanted === 'xep-0048') info = { backend: 'xep-0048', compat, reason: 'XEP-0048 (private XML storage) chosen by configuration' };
       else if (wanted === 'xep-0402') {
-        // XEP-0402 §6: without publish-options the node could end up readable by others.
+        // XEP-0402 Security Considerations: without publish-options the node could be readable by others.
         if (!usable) throw new Error('XEP-0402 bookmarks were required, but the account does not offer PEP with publish-options');
         info = { backend: 'xep-0402', compat, reason: 'XEP-0402 (PEP native bookmarks) chosen by configuration' };
       } else if (usable && compat) {
@@ -219,7 +221,7 @@ export function registerBookmarks(client: XmppClient, opts: BookmarksOptions = {
       pendingLocal.set(room, next);
       try {
         if (info.backend === 'xep-0402') {
-          if (next) await publishPepBookmark(client, next, info.maxItems, timeoutMs);
+          if (next) await publishPepBookmark(client, next, info.maxItems, publishState, timeoutMs);
           else await retractPepBookmark(client, room, timeoutMs);
           const c = next ? put(next) : drop(room);
           if (c) emit([c], 'local');
@@ -300,7 +302,7 @@ export function registerBookmarks(client: XmppClient, opts: BookmarksOptions = {
     async add(input) {
       const checked = checkBookmark(input, limits);
       if (!checked.ok) throw new Error(`bookmark refused: ${checked.reason}`);
-      // Replacing a bookmark must not lose what other clients attached to it (XEP-0402 §2).
+      // Replacing a bookmark must not lose what other clients attached to it (XEP-0402: clients MUST preserve <extensions/>).
       const keep = input.extensions === undefined;
       if (keep && !loaded && (await backendInfo()).backend === 'xep-0402') await list();
       const before = cache.get(checked.bookmark.room);

@@ -20,6 +20,12 @@ export interface LastLogin {
 export interface ConnectionSlice {
   /** The core's last didChangeConnectionState. */
   readonly current: ConnectionState;
+  /**
+   * A session was established and the user has not left it: true from 'connected' until
+   * 'disconnected', 'failed' or 'locked', so the roster and chats stay on screen while the core
+   * reconnects ('reconnecting' and its 'connecting' attempts).
+   */
+  readonly established: boolean;
   /** A connect command is in flight. */
   readonly connecting: boolean;
   readonly disconnecting: boolean;
@@ -29,6 +35,7 @@ export interface ConnectionSlice {
 
 export const initialConnection: ConnectionSlice = {
   current: { state: 'disconnected' },
+  established: false,
   connecting: false,
   disconnecting: false,
   alert: undefined,
@@ -39,12 +46,14 @@ export function connectionStateChanged(s: ConnectionSlice, next: ConnectionState
   let alert = s.alert;
   if (next.state === 'connected') alert = undefined;
   else if (next.state === 'locked') alert = { code: 'card-removed', message: t('connected.locked') };
-  else if (next.state === 'failed' && s.current.state === 'connected') {
-    // An established session ended without the user asking: say so on the login screen.
+  else if (next.state === 'failed' && s.established) {
+    // An established session ended without the user asking (reconnecting gave up too): say so on the login screen.
     alert = { code: 'connection-lost', message: t('connected.lost', { message: next.error?.message ?? '' }) };
   }
-  const disconnecting = s.disconnecting && next.state !== 'disconnected' && next.state !== 'failed' && next.state !== 'locked';
-  return { ...s, current: next, alert, disconnecting };
+  const ended = next.state === 'disconnected' || next.state === 'failed' || next.state === 'locked';
+  const established = next.state === 'connected' || next.state === 'reconnecting' ? true : ended ? false : s.established;
+  const disconnecting = s.disconnecting && !ended;
+  return { ...s, current: next, established, alert, disconnecting };
 }
 
 export function connectStarted(s: ConnectionSlice, lastLogin: LastLogin): ConnectionSlice {

@@ -28,3 +28,11 @@ export function formatDn(dn: string): string {
     .filter(Boolean)
     .join(', ');
 }
+
+/** A message time: '21:04 UTC' today (UTC), '2025-11-22 21:04 UTC' on another day. */
+export function formatMessageTime(iso: string, now: Date = new Date()): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
+  return formatDay(iso) === formatDay(now.toISOString()) ? time : `${formatDay(iso)} ${time}`;
+}

@@ -3,6 +3,9 @@ import { t } from '../../i18n/en';
 import { getBastion } from '../../ipc/bastion';
 import { disconnect, refreshSecurityReport } from '../../state/actions';
 import { useConnectionState, useDisconnecting, useSecurityReport } from '../../state/selectors';
+import { ChatPane } from '../im/ChatPane';
+import { ReconnectBanner } from '../im/ReconnectBanner';
+import { RosterPanel } from '../im/RosterPanel';
 import { SecurityPanel } from './SecurityPanel';
 
 function LockIcon(): React.JSX.Element {
@@ -16,7 +19,11 @@ function LockIcon(): React.JSX.Element {
   );
 }
 
-/** Placeholder for the roster and chats: who is signed in, the security panel, disconnect. */
+/**
+ * The main window after sign-in: who is signed in and their presence, the reconnect banner,
+ * the roster with the subscription requests, the open conversation, and the security panel.
+ * Ctrl+K (Cmd+K) jumps to the contact search from anywhere.
+ */
 export function ConnectedView(): React.JSX.Element {
   const state = useConnectionState();
   const report = useSecurityReport();
@@ -24,7 +31,22 @@ export function ConnectedView(): React.JSX.Element {
   const [panelOpen, setPanelOpen] = useState(false);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const lockRef = useRef<HTMLButtonElement>(null);
+  const searchRef = useRef<HTMLInputElement>(null);
   useEffect(() => headingRef.current?.focus(), []);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'k') {
+        // Not from inside a modal dialog: the rest of the page is inert then.
+        if (document.querySelector('dialog[open]')) return;
+        e.preventDefault();
+        searchRef.current?.focus();
+        searchRef.current?.select();
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+  const live = state.state === 'connected';
 
   const jid = state.jid ?? state.account ?? '';
   const bare = jid.split('/')[0] ?? jid;
@@ -41,7 +63,8 @@ export function ConnectedView(): React.JSX.Element {
             {bare}
           </h1>
           <p className="muted">
-            <span className="badge badge-ok">{t('connected.title')}</span> <span data-testid="full-jid">{jid}</span>
+            {live ? <span className="badge badge-ok">{t('connected.title')}</span> : <span className="badge badge-warn">{t('connected.reconnectingBadge')}</span>}{' '}
+            <span data-testid="full-jid">{jid}</span>
           </p>
         </div>
         <div className="header-actions">
@@ -68,8 +91,10 @@ export function ConnectedView(): React.JSX.Element {
           </button>
         </div>
       </header>
+      <ReconnectBanner />
       <main className={panelOpen ? 'screen-main connected-main with-panel' : 'screen-main connected-main'}>
-        <p className="placeholder">{t('connected.placeholder')}</p>
+        <RosterPanel searchRef={searchRef} />
+        <ChatPane />
         {panelOpen && (
           <SecurityPanel
             report={report}
