@@ -9,6 +9,7 @@ import type { CommandName, EventName } from './names';
 import type { Result } from './result';
 import type { Disposer } from '../util/disposable';
 import { imCommandSchemas, imEventSchemas } from './im';
+import { roomsCommandSchemas, roomsEventSchemas } from './rooms';
 import { certificateDecisionSchema, securityReportSchema, SESSION_STAGES } from '../security/report';
 
 export interface CommandSchema {
@@ -160,6 +161,7 @@ export const commandSchemas = {
   /** The current connection state (a renderer that reloads asks instead of waiting for an event). */
   getConnectionState: { input: emptySchema, output: connectionStateSchema },
   ...imCommandSchemas,
+  ...roomsCommandSchemas,
 } as const satisfies { readonly [K in CommandName]: CommandSchema };
 
 export const eventSchemas = {
@@ -173,6 +175,7 @@ export const eventSchemas = {
     .object({ requestId: z.string(), account: z.string(), previous: knownCertificateSchema, presented: knownCertificateSchema })
     .readonly(),
   ...imEventSchemas,
+  ...roomsEventSchemas,
 } as const satisfies { readonly [K in EventName]: z.ZodType };
 
 export type AppInfo = z.output<typeof appInfoSchema>;

@@ -2,3 +2,4 @@ export * from './names';
 export * from './result';
 export * from './contract';
 export * from './im';
+export * from './rooms';

@@ -32,6 +32,30 @@ export const commandNames = [
   'changePassword',
   'registerAccount',
   'reconnectNow',
+  'getRooms',
+  'joinRoom',
+  'leaveRoom',
+  'sendGroupMessage',
+  'sendRoomPrivateMessage',
+  'setRoomSubject',
+  'changeRoomNick',
+  'getRoomHistory',
+  'setOccupantRole',
+  'setRoomAffiliation',
+  'getRoomAffiliations',
+  'createRoom',
+  'getRoomConfig',
+  'submitRoomConfig',
+  'destroyRoom',
+  'inviteToRoom',
+  'answerInvitation',
+  'answerVoiceRequest',
+  'requestVoice',
+  'browseRooms',
+  'getRoomInfo',
+  'getBookmarks',
+  'setBookmark',
+  'removeBookmark',
 ] as const;
 export const eventNames = [
   'didReceivePing',
@@ -40,6 +64,7 @@ export const eventNames = [
   'didDetectCertificateChange',
   'didChangeCards',
   'didUpdateIm',
+  'didUpdateRooms',
 ] as const;
 
 export type CommandName = (typeof commandNames)[number];

@@ -27,6 +27,12 @@ import { registerIdle, type IdlePort } from '../xmpp/xep/0319-idle';
 import { registerXhtmlIm } from '../xmpp/xep/0071-xhtml-im';
 import { registerPrivacy, type PrivacyModule } from '../xmpp/xep/0016-privacy';
 import { registerAccountManagement, type AccountModule } from '../xmpp/xep/0077-register';
+import { registerMuc } from '../xmpp/xep/0045-muc';
+import type { MucModule } from '../xmpp/xep/0045-muc-types';
+import { registerMucAdmin, type MucAdminModule } from '../xmpp/xep/0045-muc-admin';
+import { registerInvitations, type InvitationsModule } from '../xmpp/xep/0045-muc-invite';
+import { registerMucBrowse, type MucBrowseModule } from '../xmpp/xep/0045-muc-browse';
+import { registerBookmarks, type BookmarksModule } from '../xmpp/xep/0402-bookmarks';
 import type { AccountStore, MessageDirection } from '../store/im-store';
 import type { OutboxLink } from './outbox';
 
@@ -57,6 +63,12 @@ export interface LiveIm {
   readonly caps: CapsModule;
   readonly privacy: PrivacyModule;
   readonly accountManagement: AccountModule;
+  /** Multi-user chat (XEP-0045) and its companions; wired to the UI by rooms.ts. */
+  readonly muc: MucModule;
+  readonly mucAdmin: MucAdminModule;
+  readonly invitations: InvitationsModule;
+  readonly bookmarks: BookmarksModule;
+  readonly browse: MucBrowseModule;
   /** Loads the roster (versioned, from the cache), announces presence, turns on carbons, catches up from the archive. */
   start(): Promise<{ readonly notes: readonly string[] }>;
   /** The outbox's view of this session. */
@@ -89,6 +101,15 @@ export function startLiveIm(deps: LiveImDeps): LiveIm {
   const privacy = registerPrivacy(client);
   const accountManagement = registerAccountManagement(client);
   disposers.push(xhtml.dispose, caps.dispose, idle.dispose, privacy.dispose, accountManagement.dispose);
+  // Rooms: registered after presence and messages so room traffic never reaches one-to-one chat.
+  const muc = registerMuc(client, { presence, messages, mam, caps });
+  const mucAdmin = registerMucAdmin(client, {
+    join: (room, nick) => muc.join(room, { nick, createInstant: false }).then((r) => ({ created: r.created, nick: r.nick })),
+  });
+  const invitations = registerInvitations(client);
+  const bookmarks = registerBookmarks(client);
+  const browse = registerMucBrowse(client);
+  disposers.push(muc.dispose, mucAdmin.dispose, invitations.dispose, bookmarks.dispose, browse.dispose);
   disposers.push(disco.dispose, version.dispose, time.dispose, roster.dispose, presence.dispose, messages.dispose, blocking.dispose, carbons.dispose, mam.dispose, ping.dispose);
 
   const peerOf = (m: ParsedMessage, direction: MessageDirection): string | undefined => {
@@ -253,6 +274,11 @@ export function startLiveIm(deps: LiveImDeps): LiveIm {
     caps,
     privacy,
     accountManagement,
+    muc,
+    mucAdmin,
+    invitations,
+    bookmarks,
+    browse,
     async start() {
       const notes: string[] = [];
       const cached = store.rosterCache();

@@ -27,6 +27,7 @@ import type { CardEnvironment, CardManager } from './card-manager';
 import { prepareCredentials, type Credentials } from './credentials';
 import { createImAccount, type ImAccount, type ImCommands } from './im-account';
 import { startLiveIm, type LiveIm } from './im-live';
+import { createRoomsAccount, type RoomCommands, type RoomsAccount } from './rooms';
 import { createReconnectLoop, type BackoffPolicy, type ReconnectLoop } from './reconnect';
 
 export interface SessionEnvironment {
@@ -65,6 +66,8 @@ export interface SessionManager {
   decide(requestId: string, decision: CertificateDecision): void;
   /** The IM commands of the current (or last) account; they throw 'invalid-state' before any sign-in. */
   readonly im: ImCommands;
+  /** The multi-user chat commands, same rules. */
+  readonly rooms: RoomCommands;
   dispose(): Promise<void>;
 }
 
@@ -74,6 +77,7 @@ interface Live {
   readonly im: LiveIm;
   readonly sm: StreamManagementModule;
   readonly account: ImAccount;
+  readonly rooms: RoomsAccount;
 }
 
 export function createSessionManager(env: SessionEnvironment, events: EventHub, cards: CardManager): SessionManager {
@@ -85,6 +89,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
   let current: ConnectionState = { state: 'disconnected' };
   let busy = false;
   const accounts = new Map<BareJid, ImAccount>();
+  const roomAccounts = new Map<BareJid, RoomsAccount>();
   const pendingDecisions = new Map<string, (d: CertificateDecision) => void>();
 
   const setState = (s: ConnectionState): void => {
@@ -95,6 +100,15 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
     lastReport = r;
     events.emit('didUpdateSecurityReport', r);
   };
+
+  function roomsFor(account: BareJid): RoomsAccount {
+    let r = roomAccounts.get(account);
+    if (!r) {
+      r = createRoomsAccount({ account, store: env.storage.accountStore(account, env.history), deliver: (updates) => events.emit('didUpdateRooms', { updates }) });
+      roomAccounts.set(account, r);
+    }
+    return r;
+  }
 
   function imAccountFor(account: BareJid): ImAccount {
     let a = accounts.get(account);
@@ -186,7 +200,9 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
       onDead: () => l.session.tls.close(),
       ...(env.keepalive ? { keepalive: env.keepalive } : {}),
     });
-    const l: Live = { session: s, client, im, sm, account: imAccount };
+    const rooms = roomsFor(s.account);
+    rooms.attach(im);
+    const l: Live = { session: s, client, im, sm, account: imAccount, rooms };
     live = l;
     publish({ ...s.report, notes: [...s.report.notes, ...extraNotes] });
     watch(l);
@@ -197,8 +213,11 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
     void sm
       .enable()
       .then((r) => im.start().then(({ notes }) => (r.ok ? notes : [...notes, `stream management (XEP-0198) is not available: ${r.reason}`])))
-      .then((notes) => {
-        if (live === l && notes.length > 0 && lastReport) publish({ ...lastReport, notes: [...lastReport.notes, ...notes] });
+      .then(async (notes) => {
+        if (live !== l) return;
+        if (notes.length > 0 && lastReport) publish({ ...lastReport, notes: [...lastReport.notes, ...notes] });
+        // Rooms after presence: rejoin where we were (self-ping first), then autojoin bookmarks.
+        await rooms.restore();
       })
       .catch(() => undefined); // a failed start surfaces as the stream closing
   }
@@ -218,6 +237,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
 
   function endLive(l: Live | undefined): void {
     if (!l) return;
+    l.rooms.detach();
     l.im.dispose();
     l.sm.dispose();
     void l.client.close().catch(() => undefined);
@@ -317,6 +337,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
     const l = teardownLive();
     for (const a of accounts.values()) a.flush();
     if (l) {
+      l.rooms.detach();
       l.im.dispose();
       l.sm.dispose();
       await l.client.close().catch(() => undefined);
@@ -364,6 +385,15 @@ async function signIn(account: string, authInput: AuthInput, beforeAuthenticate?
     if (!a) throw new CommandFailure('invalid-state', 'sign in first');
     return a;
   };
+  const currentRooms = (): RoomsAccount => {
+    const a = wanted?.account ?? [...roomAccounts.keys()].at(-1);
+    const r = a ? roomAccounts.get(a) : undefined;
+    if (!r) throw new CommandFailure('invalid-state', 'sign in first');
+    return r;
+  };
+  const rooms = new Proxy({} as RoomCommands, {
+    get: (_t, name: keyof RoomCommands) => (input: never, ctx: never) => (currentRooms().commands[name] as (i: never, c: never) => unknown)(input, ctx),
+  });
   const im = new Proxy({} as ImCommands, {
     get: (_t, name: keyof ImCommands) => (input: never, ctx: never) => (currentAccount().commands[name] as (i: never, c: never) => unknown)(input, ctx),
   });
@@ -385,10 +415,13 @@ async function signIn(account: string, authInput: AuthInput, beforeAuthenticate?
       resolve(decision);
     },
     im,
+    rooms,
     dispose: async () => {
       await disconnect();
       for (const a of accounts.values()) a.dispose();
       accounts.clear();
+      for (const r of roomAccounts.values()) r.dispose();
+      roomAccounts.clear();
     },
   };
 }
