@@ -165,12 +165,22 @@ export const imCommandSchemas = {
     input: z.object({ onlyContacts: z.boolean() }).strict(),
     output: z.object({ onlyContacts: z.boolean(), note: z.string().optional() }).readonly(),
   },
+  /**
+   * An OS notification (the renderer decides when: window not focused, conversation not open).
+   * `tag` comes back in didClickNotification so the renderer can open the conversation.
+   */
+  showNotification: {
+    input: z.object({ title: z.string().min(1).max(128), body: z.string().max(512), tag: z.string().max(256) }).strict(),
+    output: z.object({ shown: z.boolean() }).readonly(),
+  },
   /** XEP-0077 §3.3; the new password crosses IPC once and is not kept. */
   changePassword: { input: z.object({ newPassword: z.string().min(1).max(1024) }).strict(), output: empty.readonly() },
 } as const;
 
 export const imEventSchemas = {
   didUpdateIm: z.object({ updates: z.array(imUpdateSchema).readonly() }).readonly(),
+  /** The user clicked an OS notification (its tag); main has already brought the window forward. */
+  didClickNotification: z.object({ tag: z.string() }).readonly(),
 } as const;
 
 export type Contact = z.output<typeof contactSchema>;

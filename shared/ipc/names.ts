@@ -32,6 +32,7 @@ export const commandNames = [
   'changePassword',
   'registerAccount',
   'reconnectNow',
+  'showNotification',
   'getRooms',
   'joinRoom',
   'leaveRoom',
@@ -65,6 +66,7 @@ export const eventNames = [
   'didChangeCards',
   'didUpdateIm',
   'didUpdateRooms',
+  'didClickNotification',
 ] as const;
 
 export type CommandName = (typeof commandNames)[number];

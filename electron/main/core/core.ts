@@ -20,12 +20,19 @@ export interface CoreDeps {
   readonly session: SessionEnvironment;
   /** The DoD Notice and Consent banner (admin policy may replace it) [UCR-G3]. */
   readonly consentText?: string;
+  /** OS notifications (Electron: `Notification`); absent: none are shown. */
+  readonly notifier?: Notifier;
 }
 
 export interface Core {
   readonly handlers: CommandHandlers;
   readonly events: EventHub;
   dispose(): Promise<void>;
+}
+
+export interface Notifier {
+  /** Shows one notification; `onClick` when the user clicks it. False when the OS has none. */
+  show(n: { readonly title: string; readonly body: string }, onClick: () => void): boolean;
 }
 
 /** The main-process core: no UI, no Electron import; the shells wire it to a transport. */
@@ -68,6 +75,9 @@ export function createCore(deps: CoreDeps): Core {
       return {};
     },
     getConnectionState: () => sessions.state(),
+    showNotification: ({ title, body, tag }) => ({
+      shown: deps.notifier?.show({ title, body }, () => events.emit('didClickNotification', { tag })) ?? false,
+    }),
     reconnectNow: () => {
       sessions.reconnectNow();
       return {};
