@@ -11,6 +11,7 @@ import type { Disposer } from '../util/disposable';
 import { imCommandSchemas, imEventSchemas } from './im';
 import { roomsCommandSchemas, roomsEventSchemas } from './rooms';
 import { certificateDecisionSchema, securityReportSchema, SESSION_STAGES } from '../security/report';
+import { policyViewSchema } from '../policy/schema';
 
 export interface CommandSchema {
   readonly input: z.ZodType;
@@ -151,6 +152,12 @@ export const commandSchemas = {
   /** The DoD Notice and Consent banner text and whether it was acknowledged in this run [UCR-G3]. */
   getConsent: { input: emptySchema, output: z.object({ text: z.string(), acknowledged: z.boolean() }).readonly() },
   acknowledgeConsent: { input: emptySchema, output: emptySchema.readonly() },
+  /**
+   * The admin policy in force [UCR-G3]: every setting's effective value, which keys the admin
+   * enforces (the UI shows them as managed and offers no way to change them), where the policy
+   * was read, and the admin-facing error when it is broken (connect is then refused).
+   */
+  getPolicy: { input: emptySchema, output: policyViewSchema },
   /** Smart-card readers, tokens and the certificates on them [UCR-T5]. */
   listCards: { input: emptySchema, output: cardsSchema },
   /** The user's answer to didDetectCertificateChange [R7590-HF4]. */

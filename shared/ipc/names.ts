@@ -14,6 +14,7 @@ export const commandNames = [
   'decideCertificateChange',
   'getConsent',
   'acknowledgeConsent',
+  'getPolicy',
   'listCards',
   'getConnectionState',
   'getRoster',

@@ -91,6 +91,8 @@ export const roomUpdateSchema = z.discriminatedUnion('kind', [
       reason: z.enum(['left', 'kicked', 'banned', 'destroyed', 'affiliation-change', 'members-only', 'shutdown', 'error', 'not-joined']),
       actor: z.string().optional(),
       text: z.string().optional(),
+      /** §10.9: the room that replaces a destroyed one. */
+      venue: z.string().optional(),
     })
     .readonly(),
   z
@@ -103,9 +105,10 @@ export const roomUpdateSchema = z.discriminatedUnion('kind', [
     .readonly(),
   z.object({ kind: z.literal('message'), message: groupMessageSchema }).readonly(),
   z.object({ kind: z.literal('message-state'), room: z.string(), id: z.string(), state: z.enum(['sent', 'failed']), error: z.string().optional() }).readonly(),
-  z.object({ kind: z.literal('subject'), room: z.string(), subject: z.string(), by: z.string().optional() }).readonly(),
-  /** A readable sentence for a XEP-0045 status code (§15.3) the room sent. */
-  z.object({ kind: z.literal('status'), room: z.string(), text: z.string() }).readonly(),
+  /** `initial`: the subject the room sends at the end of a join (§7.2.15), not a change made now. */
+  z.object({ kind: z.literal('subject'), room: z.string(), subject: z.string(), by: z.string().optional(), initial: z.boolean() }).readonly(),
+  /** A XEP-0045 status code (§15.3) the room sent, with a readable sentence; `nick`/`self`: whose presence carried it. */
+  z.object({ kind: z.literal('status'), room: z.string(), code: z.number().int(), text: z.string(), nick: z.string().optional(), self: z.boolean() }).readonly(),
   z
     .object({
       kind: z.literal('invitation'),
@@ -130,7 +133,15 @@ export const roomsCommandSchemas = {
   },
   /** Joins (creating an instant room if it does not exist); a refusal says why, a taken nick suggests another. */
   joinRoom: {
-    input: z.object({ room: roomJid, nick, password: z.string().max(1024).optional() }).strict(),
+    input: z
+      .object({
+        room: roomJid,
+        nick,
+        password: z.string().max(1024).optional(),
+        /** Use the password stored in the room's bookmark (it never crosses IPC). */
+        useBookmarkPassword: z.boolean().optional(),
+      })
+      .strict(),
     output: z.object({ room: z.string(), nick: z.string(), created: z.boolean() }).readonly(),
   },
   leaveRoom: { input: z.object({ room: roomJid }).strict(), output: empty.readonly() },

@@ -23,6 +23,7 @@ import { makeRunDir } from '../support/testbed/run-dir.js';
 import type { XmppServer } from '../support/testbed/server.js';
 import { readZoneFileSync, writeZoneFile } from '../support/testbed/zone.js';
 import { LoginError, xmppLogin } from '../support/testbed/xmpp-login.js';
+import { freshAccount } from '../support/fresh-user';
 
 const KINDS: readonly ServerKind[] = ['prosody', 'ejabberd'];
 
@@ -78,7 +79,9 @@ describe('testbed: servers', () => {
     it(`testbed: go-sendxmpp sends a message from alice to bob through ${kind}`, async () => {
       const info = getTestbed();
       const alice = account(info, kind, 'alice');
-      const bob = account(info, kind, 'bob');
+      // A fresh recipient: the shared bob may be online in another test file (then the server
+      // delivers to that session instead of storing the message offline).
+      const bob = await freshAccount(kind, 'tb-bob');
       const body = `testbed hello ${randomBytes(6).toString('hex')}`;
       // Bob is offline while alice sends: the server stores the message and delivers it when
       // bob's listener comes online. No race with "is the listener online yet".

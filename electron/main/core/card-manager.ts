@@ -3,13 +3,17 @@
  * insert/removal as events. The card service (one worker, the only PKCS#11 owner) starts on
  * first use, so a seat without a reader pays nothing.
  */
+import { existsSync } from 'node:fs';
 import type { CardToken, Cards } from '../../../shared/ipc';
 import type { EventHub } from '../ipc/events';
+import { NO_AUDIT, type AuditSink } from '../audit/sink';
 import { createCardService, resolveModulePath, type CardService, type CardServiceOptions, type ResolvedModule, type TokenRemovedEvent } from '../pkcs11';
 
 export interface CardEnvironment {
   /** Admin policy's module paths (absolute), tried before the per-OS defaults. */
   readonly modulePaths: readonly string[];
+  /** The admin policy names the modules: use only those, never the per-OS defaults. */
+  readonly modulesOnly?: boolean;
   /** How to start the worker (bundles pass the file; tests pass a source factory). */
   readonly worker: Pick<CardServiceOptions, 'workerFile' | 'workerFactory'>;
 }
@@ -29,7 +33,7 @@ function pinState(t: { flags: { pinLocked: boolean; pinFinalTry: boolean; pinCou
   return 'ok';
 }
 
-export function createCardManager(env: CardEnvironment, events: EventHub): CardManager {
+export function createCardManager(env: CardEnvironment, events: EventHub, audit: AuditSink = NO_AUDIT): CardManager {
   let resolved: ResolvedModule | undefined;
   let started: Promise<CardService> | undefined;
   const removalListeners = new Set<(e: TokenRemovedEvent) => void>();
@@ -77,13 +81,17 @@ export function createCardManager(env: CardEnvironment, events: EventHub): CardM
 
   function start(): Promise<CardService> {
     started ??= (async () => {
-      resolved = resolveModulePath({ policyPaths: [...env.modulePaths] });
+      resolved = resolveModulePath({ policyPaths: [...env.modulePaths], ...(env.modulesOnly ? { exists: (p: string) => env.modulePaths.includes(p) && existsSync(p) } : {}) });
       const service = createCardService({ modulePath: resolved.path, ...env.worker });
       const announce = (): void => {
         void list().then((cards) => events.emit('didChangeCards', cards));
       };
-      service.onDidInsertToken(announce);
+      service.onDidInsertToken((e) => {
+        audit.record({ type: 'card-inserted', outcome: 'info', detail: { slot: e.slot, label: e.label, serial: e.serial } });
+        announce();
+      });
       service.onDidRemoveToken((e) => {
+        audit.record({ type: 'card-removed', outcome: 'info', detail: { slot: e.slot, label: e.label, serial: e.serial, wasLoggedIn: e.wasLoggedIn } });
         for (const cb of [...removalListeners]) cb(e);
         announce();
       });

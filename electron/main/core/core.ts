@@ -1,9 +1,10 @@
 import type { AppInfo } from '../../../shared/ipc';
 import type { CommandHandlers } from '../ipc/handlers';
 import { createEventHub, type EventHub } from '../ipc/events';
-import { DOD_CONSENT_BANNER } from '../../../shared/policy/consent';
 import { CommandFailure } from '../ipc/handlers';
 import { createCardManager } from './card-manager';
+import { NO_AUDIT, type AuditSink } from '../audit/sink';
+import { audited, auditConsent, auditPolicyLoad, consentTextOf, enforceSignInPolicy, policyViewOf } from '../policy/gate';
 import { createSessionManager, type SessionEnvironment } from './session-manager';
 
 /**
@@ -22,6 +23,8 @@ export interface CoreDeps {
   readonly consentText?: string;
   /** OS notifications (Electron: `Notification`); absent: none are shown. */
   readonly notifier?: Notifier;
+  /** Security events [UCR-G3]; Node hosts write electron/main/audit/log.ts's JSON-lines file. */
+  readonly audit?: AuditSink;
 }
 
 export interface Core {
@@ -38,8 +41,11 @@ export interface Notifier {
 /** The main-process core: no UI, no Electron import; the shells wire it to a transport. */
 export function createCore(deps: CoreDeps): Core {
   const events = createEventHub({ validate: deps.validateEvents });
-  const cards = createCardManager(deps.session.cards, events);
-  const sessions = createSessionManager(deps.session, events, cards);
+  const audit = deps.audit ?? NO_AUDIT;
+  const policy = policyViewOf(deps.session.admin);
+  auditPolicyLoad(audit, policy);
+  const cards = createCardManager(deps.session.cards, events, audit);
+  const sessions = createSessionManager(deps.session, events, cards, audit);
   // Acknowledged once per run of the app, before any connection [UCR-G3].
   let consentAcknowledged = false;
   const handlers: CommandHandlers = {
@@ -56,14 +62,17 @@ export function createCore(deps: CoreDeps): Core {
       return { nonce, runtime: deps.runtime, receivedAt };
     },
     connect: ({ account, auth }) => {
+      enforceSignInPolicy(policy, auth.kind, audit, account); // a broken policy or a method it forbids [UCR-G3]
       if (!consentAcknowledged) throw new CommandFailure('consent-required', 'acknowledge the DoD Notice and Consent banner before connecting');
       return sessions.connect(account, auth);
     },
-    getConsent: () => ({ text: deps.consentText ?? DOD_CONSENT_BANNER, acknowledged: consentAcknowledged }),
+    getConsent: () => ({ text: consentTextOf(policy, deps.consentText), acknowledged: consentAcknowledged }),
     acknowledgeConsent: () => {
       consentAcknowledged = true;
+      auditConsent(audit, policy, consentTextOf(policy, deps.consentText));
       return {};
     },
+    getPolicy: () => policy,
     listCards: () => cards.list(),
     disconnect: async () => {
       await sessions.disconnect();
@@ -95,7 +104,7 @@ export function createCore(deps: CoreDeps): Core {
     setBlocked: (i, c) => sessions.im.setBlocked(i, c),
     getMessagePrivacy: (i, c) => sessions.im.getMessagePrivacy(i, c),
     setMessagePrivacy: (i, c) => sessions.im.setMessagePrivacy(i, c),
-    changePassword: (i, c) => sessions.im.changePassword(i, c),
+    changePassword: (i, c) => audited(audit, 'password-changed', sessions.state().account, () => sessions.im.changePassword(i, c)),
     getRooms: (i, c) => sessions.rooms.getRooms(i, c),
     joinRoom: (i, c) => sessions.rooms.joinRoom(i, c),
     leaveRoom: (i, c) => sessions.rooms.leaveRoom(i, c),
@@ -121,8 +130,9 @@ export function createCore(deps: CoreDeps): Core {
     setBookmark: (i, c) => sessions.rooms.setBookmark(i, c),
     removeBookmark: (i, c) => sessions.rooms.removeBookmark(i, c),
     registerAccount: ({ account, password }) => {
+      enforceSignInPolicy(policy, 'password', audit, account);
       if (!consentAcknowledged) throw new CommandFailure('consent-required', 'acknowledge the DoD Notice and Consent banner before connecting');
-      return sessions.register(account, password);
+      return audited(audit, 'account-created', account, () => sessions.register(account, password));
     },
   };
   return {
@@ -131,6 +141,7 @@ export function createCore(deps: CoreDeps): Core {
     dispose: async () => {
       await sessions.dispose();
       await cards.dispose();
+      audit.close?.();
     },
   };
 }

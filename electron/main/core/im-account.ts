@@ -113,6 +113,12 @@ export function createImAccount(opts: {
     return { show: p?.show ?? 'online', ...(p?.status ? { status: p.status } : {}) };
   };
 
+  const needPrivacy = () => {
+    const p = needLive().privacy;
+    if (!p) throw new CommandFailure('invalid-state', 'privacy lists (XEP-0016) are switched off by the administrator');
+    return p;
+  };
+
   const needLive = (): LiveIm => {
     if (!live) throw new CommandFailure('invalid-state', 'not connected');
     return live;
@@ -189,9 +195,9 @@ export function createImAccount(opts: {
       await (blocked ? l.blocking.block([jid]) : l.blocking.unblock([jid])).catch(protocolFailure(blocked ? 'blocking' : 'unblocking'));
       return {};
     },
-    getMessagePrivacy: async () => ({ onlyContacts: await needLive().privacy.onlyMyContactsEnabled().catch(protocolFailure('privacy lists')) }),
+    getMessagePrivacy: async () => ({ onlyContacts: await needPrivacy().onlyMyContactsEnabled().catch(protocolFailure('privacy lists')) }),
     setMessagePrivacy: async ({ onlyContacts }) => {
-      const p = needLive().privacy;
+      const p = needPrivacy();
       if (onlyContacts) {
         const r = await p.enableOnlyMyContacts().catch(protocolFailure('privacy lists'));
         return r.default

@@ -25,6 +25,7 @@ import { NS_MAM, registerMam, type ArchivedMessage, type MamModule } from '../xm
 import { registerCaps, type CapsCache, type CapsModule } from '../xmpp/xep/0115-caps';
 import { registerIdle, type IdlePort } from '../xmpp/xep/0319-idle';
 import { registerXhtmlIm } from '../xmpp/xep/0071-xhtml-im';
+import { registerMulticast } from '../xmpp/xep/0033-multicast';
 import { registerPrivacy, type PrivacyModule } from '../xmpp/xep/0016-privacy';
 import { registerAccountManagement, type AccountModule } from '../xmpp/xep/0077-register';
 import { registerMuc } from '../xmpp/xep/0045-muc';
@@ -35,6 +36,15 @@ import { registerMucBrowse, type MucBrowseModule } from '../xmpp/xep/0045-muc-br
 import { registerBookmarks, type BookmarksModule } from '../xmpp/xep/0402-bookmarks';
 import type { AccountStore, MessageDirection } from '../store/im-store';
 import type { OutboxLink } from './outbox';
+
+/** UCR 2008 Table 5.7.3-1 "conditional" XEPs: implemented, and admin policy may switch them off. */
+export interface XepSwitches {
+  readonly privacyLists: boolean;
+  readonly multicast: boolean;
+  readonly xhtmlIm: boolean;
+  readonly entityCapabilities: boolean;
+}
+const ALL_ON: XepSwitches = { privacyLists: true, multicast: true, xhtmlIm: true, entityCapabilities: true };
 
 export interface LiveImDeps {
   readonly client: XmppClient;
@@ -51,6 +61,7 @@ export interface LiveImDeps {
   readonly capsCache?: CapsCache;
   /** OS idle (XEP-0319 auto-away): away after 5 minutes, xa after 30. */
   readonly idle?: IdlePort;
+  readonly xeps?: XepSwitches;
 }
 
 export interface LiveIm {
@@ -60,8 +71,9 @@ export interface LiveIm {
   readonly blocking: BlockingModule;
   readonly carbons: CarbonsModule;
   readonly mam: MamModule;
-  readonly caps: CapsModule;
-  readonly privacy: PrivacyModule;
+  /** Undefined when policy switched the XEP off. */
+  readonly caps: CapsModule | undefined;
+  readonly privacy: PrivacyModule | undefined;
   readonly accountManagement: AccountModule;
   /** Multi-user chat (XEP-0045) and its companions; wired to the UI by rooms.ts. */
   readonly muc: MucModule;
@@ -95,14 +107,16 @@ export function startLiveIm(deps: LiveImDeps): LiveIm {
   const mam = registerMam(client);
   const ka = deps.keepalive ?? { idleMs: 60_000, timeoutMs: 20_000 };
   const ping = registerPing(client, { ...ka, onDead: deps.onDead });
-  const xhtml = registerXhtmlIm(client);
-  const caps = registerCaps(client, { presence, disco, node: 'https://bastion.invalid/caps', ...(deps.capsCache ? { cache: deps.capsCache } : {}) });
+  const xeps = deps.xeps ?? ALL_ON;
+  const xhtml = xeps.xhtmlIm ? registerXhtmlIm(client) : undefined;
+  const caps = xeps.entityCapabilities ? registerCaps(client, { presence, disco, node: 'https://bastion.invalid/caps', ...(deps.capsCache ? { cache: deps.capsCache } : {}) }) : undefined;
+  const multicast = xeps.multicast ? registerMulticast(client) : undefined;
   const idle = registerIdle(client, { presence, ...(deps.idle ? { port: deps.idle, autoAway: { awayAfterMs: 5 * 60_000, xaAfterMs: 30 * 60_000 } } : {}) });
-  const privacy = registerPrivacy(client);
+  const privacy = xeps.privacyLists ? registerPrivacy(client) : undefined;
   const accountManagement = registerAccountManagement(client);
-  disposers.push(xhtml.dispose, caps.dispose, idle.dispose, privacy.dispose, accountManagement.dispose);
+  for (const m of [xhtml, caps, multicast, idle, privacy, accountManagement]) if (m) disposers.push(() => m.dispose());
   // Rooms: registered after presence and messages so room traffic never reaches one-to-one chat.
-  const muc = registerMuc(client, { presence, messages, mam, caps });
+  const muc = registerMuc(client, { presence, messages, mam, ...(caps ? { caps } : {}) });
   const mucAdmin = registerMucAdmin(client, {
     join: (room, nick) => muc.join(room, { nick, createInstant: false }).then((r) => ({ created: r.created, nick: r.nick })),
   });
@@ -137,7 +151,8 @@ export function startLiveIm(deps: LiveImDeps): LiveIm {
     if (m.chatState && via === 'live' && direction === 'in' && m.body === undefined) emit({ kind: 'chat-state', peer, state: m.chatState });
     if (m.body === undefined) return;
     const id = m.originId ?? m.id ?? m.stanzaIds.get(account) ?? archived?.archiveId ?? randomUUID();
-    const formatted = m.xhtml && m.xhtml.nodes.length > 0 ? m.xhtml.nodes : undefined;
+    // XEP-0071 switched off by policy: the plain body only.
+    const formatted = xeps.xhtmlIm && m.xhtml && m.xhtml.nodes.length > 0 ? m.xhtml.nodes : undefined;
     if (m.replaces) {
       // XEP-0308 §5: only the same sender's message in the same conversation can be corrected —
       // the (peer, direction) key makes that so.

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { createAuditLog } from '../audit/log';
 import type { CoreDeps } from './core';
 import { nodeSessionEnvironment } from './session-env';
 import { BASTION_VERSION } from './version';
@@ -15,7 +17,9 @@ export function nodeCoreDeps(runtime: CoreDeps['runtime'], stateDir: string, ext
     engineVersions,
     now: () => new Date(),
     validateEvents: runtime !== 'electron',
-    session: nodeSessionEnvironment({ stateDir }),
+    session: extra?.session ?? nodeSessionEnvironment({ stateDir }),
+    // Security events, fsync-ed JSON lines under the state directory [UCR-G3].
+    audit: extra?.audit ?? createAuditLog({ dir: path.join(stateDir, 'audit') }),
     ...extra,
   };
 }

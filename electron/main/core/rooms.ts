@@ -191,7 +191,7 @@ export function createRoomsAccount(opts: {
       l.muc.onDidJoin(({ room }) => emit({ kind: 'joined', room: summary(l, room), occupants: l.muc.occupants(room).map(occupantToWire) })),
       l.muc.onDidLeave((e) => {
         if (e.reason !== 'not-joined') forget(e.room);
-        emit({ kind: 'left', room: e.room, reason: e.reason, ...(e.actor ? { actor: e.actor } : {}), ...(e.text ? { text: e.text } : {}) });
+        emit({ kind: 'left', room: e.room, reason: e.reason, ...(e.actor ? { actor: e.actor } : {}), ...(e.text ? { text: e.text } : {}), ...(e.venue ? { venue: e.venue } : {}) });
       }),
       l.muc.onDidChangeOccupants((room, changes) => {
         const set: OccupantWire[] = [];
@@ -218,9 +218,9 @@ export function createRoomsAccount(opts: {
           emit({ kind: 'message-state', room: s.room, id: s.id, state: 'failed', error: s.text ?? s.condition });
         }
       }),
-      l.muc.onDidChangeSubject((s) => emit({ kind: 'subject', room: s.room, subject: s.subject, ...(s.by ? { by: s.by } : {}) })),
+      l.muc.onDidChangeSubject((s) => emit({ kind: 'subject', room: s.room, subject: s.subject, ...(s.by ? { by: s.by } : {}), initial: s.initial })),
       l.muc.onDidChangeRoomConfig((c) => emit({ kind: 'joined', room: summary(l, c.room), occupants: l.muc.occupants(c.room).map(occupantToWire) })),
-      l.muc.onDidReceiveStatus((e) => emit({ kind: 'status', room: e.room, text: e.text })),
+      l.muc.onDidReceiveStatus((e) => emit({ kind: 'status', room: e.room, code: Number(e.code), text: e.text, ...(e.nick ? { nick: e.nick } : {}), self: e.self })),
       l.invitations.onDidReceiveInvitation((inv) => {
         const id = randomUUID();
         invitations.set(id, inv);
@@ -256,11 +256,15 @@ export function createRoomsAccount(opts: {
     const rooms = remembered();
     if (rooms.length > 0) {
       const outcomes = await l.muc.rejoinIfNeeded(rooms.map((r) => ({ ...r, ...(store.getState(archiveKey(r.room)) ? { lastArchiveId: store.getState(archiveKey(r.room)) } : {}) })));
-      for (const o of outcomes) if (o.outcome === 'failed') emit({ kind: 'status', room: o.room, text: `could not rejoin: ${o.error?.message ?? 'refused'}` });
+      for (const o of outcomes) if (o.outcome === 'failed') emit({ kind: 'status', room: o.room, code: 0, text: `could not rejoin: ${o.error?.message ?? 'refused'}`, self: true });
     }
     const autojoin = await l.bookmarks.autojoinRooms().catch(() => []);
     for (const b of autojoin) {
-      if (!l.muc.isJoined(b.room)) await join(l, b.room, b.nick ?? defaultNick(), b.password).catch((e: unknown) => emit({ kind: 'status', room: b.room, text: `could not join: ${e instanceof Error ? e.message : String(e)}` }));
+      if (!l.muc.isJoined(b.room)) {
+        await join(l, b.room, b.nick ?? defaultNick(), b.password).catch((e: unknown) =>
+          emit({ kind: 'status', room: b.room, code: 0, text: `could not join: ${e instanceof Error ? e.message : String(e)}`, self: true }),
+        );
+      }
     }
   }
 
@@ -270,7 +274,12 @@ export function createRoomsAccount(opts: {
       if (!l) return { rooms: [] };
       return { rooms: l.muc.joined().map((j) => ({ room: summary(l, j.room), occupants: l.muc.occupants(j.room).map(occupantToWire) })) };
     },
-    joinRoom: ({ room, nick, password }) => join(needLive(), roomJid(room), nick, password).catch(fail('joining the room failed')),
+    joinRoom: async ({ room, nick, password, useBookmarkPassword }) => {
+      const l = needLive();
+      const r = roomJid(room);
+      const stored = useBookmarkPassword ? (l.bookmarks.current() ?? (await l.bookmarks.list().catch(() => []))).find((b) => b.room === r)?.password : undefined;
+      return join(l, r, nick, password ?? stored).catch(fail('joining the room failed'));
+    },
     leaveRoom: async ({ room }) => {
       forget(room);
       await needLive().muc.leave(roomJid(room)).catch(fail('leaving the room failed'));

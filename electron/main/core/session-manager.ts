@@ -23,10 +23,12 @@ import { establishSession, type EstablishedSession, type EstablishOptions } from
 import { SessionFailure } from '../xmpp/session/failure';
 import { registrationHook, RegistrationError } from '../xmpp/xep/0077-register';
 import type { SessionPolicy } from '../xmpp/session/policy';
+import type { PolicyView } from '../../../shared/policy/schema';
+import { auditEstablished, auditFailure, NO_AUDIT, type AuditSink } from '../audit/sink';
 import type { CardEnvironment, CardManager } from './card-manager';
 import { prepareCredentials, type Credentials } from './credentials';
 import { createImAccount, type ImAccount, type ImCommands } from './im-account';
-import { startLiveIm, type LiveIm } from './im-live';
+import { startLiveIm, type LiveIm, type XepSwitches } from './im-live';
 import { createRoomsAccount, type RoomCommands, type RoomsAccount } from './rooms';
 import { createReconnectLoop, type BackoffPolicy, type ReconnectLoop } from './reconnect';
 
@@ -34,6 +36,8 @@ export interface SessionEnvironment {
   /** The configured trust anchors (DoD PKI roots in production) [UCR-T4]. */
   loadTrustAnchors(): Promise<string>;
   readonly policy: SessionPolicy;
+  /** The admin policy in force (getPolicy; connect refuses while it is broken) [UCR-G3]. */
+  readonly admin?: PolicyView;
   readonly certificateMemory: CertificateMemory;
   /** Smart cards: PKCS#11 module paths and how to start the card worker. */
   readonly cards: CardEnvironment;
@@ -43,6 +47,8 @@ export interface SessionEnvironment {
   readonly storage: { accountStore(account: BareJid, history: HistoryPolicy): AccountStore; readonly caps: CapsCache };
   /** OS idle time and screen lock (Electron powerMonitor) for auto-away (XEP-0319). */
   readonly idle?: IdlePort;
+  /** UCR Table 5.7.3-1 conditional XEPs that admin policy switched off (default: all on). */
+  readonly xeps?: XepSwitches;
   readonly history: HistoryPolicy;
   readonly appVersion?: string;
   readonly backoff?: BackoffPolicy;
@@ -80,7 +86,7 @@ interface Live {
   readonly rooms: RoomsAccount;
 }
 
-export function createSessionManager(env: SessionEnvironment, events: EventHub, cards: CardManager): SessionManager {
+export function createSessionManager(env: SessionEnvironment, events: EventHub, cards: CardManager, audit: AuditSink = NO_AUDIT): SessionManager {
   let live: Live | undefined;
   /** Set from a successful connect until disconnect: what reconnecting needs. */
   let wanted: { account: BareJid; credentials: Credentials; policy: SessionPolicy; imAccount: ImAccount } | undefined;
@@ -132,6 +138,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
       pendingDecisions.set(requestId, resolve);
       setState({ state: 'awaiting-certificate-decision', account: change.account });
       events.emit('didDetectCertificateChange', { requestId, account: change.account, previous: change.previous, presented: change.presented });
+      audit.record({ type: 'certificate-change', outcome: 'info', account: change.account, detail: { requestId, previous: { ...change.previous }, presented: { ...change.presented } } });
     });
 
   /** One complete session initiation; on success the IM layer is attached. */
@@ -181,6 +188,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
       const ended = teardownLive();
       endLive(ended);
       dropCredentials();
+      audit.record({ type: 'session-ended', outcome: 'failure', account: s.account, detail: { stage: 'stream', condition: err.condition ?? null, reason: err.message } });
       setState({ state: 'failed', account: s.account, error: { stage: 'stream', message: err.message }, queued: l.account.outbox.pending() });
     });
   }
@@ -194,6 +202,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
       emit: imAccount.emit,
       appVersion: env.appVersion ?? '0',
       capsCache: env.storage.caps,
+      ...(env.xeps ? { xeps: env.xeps } : {}),
       ...(env.idle ? { idle: env.idle } : {}),
       // A dead link is dropped at the transport, never with a stream error or </stream:stream>:
       // either would end the server's XEP-0198 session and with it the chance to resume.
@@ -258,6 +267,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
       return;
     }
     const w = wanted;
+    audit.record({ type: 'reconnect', outcome: 'info', account: w.account, detail: { reason: why } }); // the link was lost
     loop?.dispose();
     loop = createReconnectLoop({
       ...(env.backoff ? { policy: env.backoff } : {}),
@@ -273,6 +283,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
             return { ok: true };
           }
           const r = s.resumption;
+          auditEstablished(audit, 'reconnect', s.report, { resumed: r?.status === 'resumed' });
           if (suspended && r?.status === 'resumed' && resumeLive(suspended, s, w.imAccount, r.h)) return { ok: true };
           // Not resumed: the server's session is gone. The outbox still holds every unconfirmed
           // message and re-sends it after asking the archive; everything else starts afresh.
@@ -283,6 +294,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
           goLive(s, w.imAccount, [...w.credentials.notes, 'reconnected after the link was lost', ...why2]);
           return { ok: true };
         } catch (e: unknown) {
+          auditFailure(audit, 'reconnect', w.account, e);
           if (e instanceof SessionFailure) {
             publish(e.report);
             return { ok: false, stage: e.stage, message: e.message };
@@ -304,6 +316,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
         suspended = undefined;
         if (wanted !== w) return;
         dropCredentials();
+        audit.record({ type: 'session-ended', outcome: 'failure', account: w.account, detail: { stage: error.stage, reason: `reconnecting gave up: ${error.message}` } });
         setState({ state: 'failed', account: w.account, error, queued: w.imAccount.outbox.pending() });
       },
     });
@@ -326,6 +339,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
     const l = teardownLive();
     dropCredentials();
     endLive(l);
+    audit.record({ type: 'session-ended', outcome: 'info', account: w.account, detail: { reason: 'the smart card was removed', slot: e.slot } });
     setState({ state: 'locked', account: w.account, error: { stage: 'tls', message: 'the smart card was removed: insert it and enter your PIN again' } });
   });
 
@@ -342,13 +356,17 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
       l.sm.dispose();
       await l.client.close().catch(() => undefined);
     }
-    if (account) setState({ state: 'disconnected', account });
+    if (account) {
+      audit.record({ type: 'logout', outcome: 'success', account });
+      setState({ state: 'disconnected', account });
+    }
   }
 
 async function signIn(account: string, authInput: AuthInput, beforeAuthenticate?: EstablishOptions['beforeAuthenticate']): Promise<{ jid: string }> {
     if (busy || wanted) throw new CommandFailure('invalid-state', wanted ? 'already connected: disconnect first' : 'a connection attempt is already running');
     busy = true;
     setState({ state: 'connecting', account });
+    audit.record({ type: 'login-attempt', outcome: 'info', account, detail: { method: authInput.kind, ...(beforeAuthenticate ? { registering: true } : {}) } });
     let credentials: Credentials | undefined;
     try {
       credentials = await prepareCredentials(authInput, cards);
@@ -363,8 +381,10 @@ async function signIn(account: string, authInput: AuthInput, beforeAuthenticate?
       wanted = { account: s.account, credentials, policy, imAccount };
       credentials = undefined; // now owned by `wanted`
       goLive(s, imAccount, wanted.credentials.notes);
+      auditEstablished(audit, 'login', s.report, { method: authInput.kind });
       return { jid: s.jid };
     } catch (e: unknown) {
+      auditFailure(audit, 'login', account, e);
       if (e instanceof SessionFailure) {
         publish(e.report);
         setState({ state: 'failed', account, error: { stage: e.stage, message: e.message } });
@@ -412,6 +432,7 @@ async function signIn(account: string, authInput: AuthInput, beforeAuthenticate?
       const resolve = pendingDecisions.get(requestId);
       if (!resolve) throw new CommandFailure('invalid-state', 'no certificate decision is pending with that id');
       pendingDecisions.delete(requestId);
+      audit.record({ type: 'certificate-decision', outcome: 'info', account: current.account, detail: { requestId, decision } });
       resolve(decision);
     },
     im,

@@ -6,11 +6,14 @@
 import type { BastionApi, ConnectionState } from '../../../shared/ipc/contract';
 import { createDisposables, type Disposer } from '../../../shared/util/disposable';
 import { loadRoster } from './im-actions';
+import { loadBookmarks, loadRooms } from './rooms-actions';
+import { applyRoomsBatch } from './rooms-updates';
 import { applyImBatch } from './im-updates';
 import { cardsChanged } from './slices/cards';
 import { initialChats } from './slices/chats';
 import { connectionStateChanged } from './slices/connection';
 import { consentFailed, consentLoaded } from './slices/consent';
+import { initialRooms } from './slices/rooms';
 import { initialRoster, presenceUnknown } from './slices/roster';
 import { certificateChangeDetected, reportUpdated, securitySawConnectionState } from './slices/security';
 import { dispatch, on, type RootState } from './store';
@@ -25,7 +28,7 @@ const ENDED: ReadonlySet<ConnectionState['state']> = new Set(['disconnected', 'f
 function connectionUpdate(p: ConnectionState): (s: RootState) => RootState {
   return (s) => {
     const next: RootState = { ...s, connection: connectionStateChanged(s.connection, p), security: securitySawConnectionState(s.security, p) };
-    if (ENDED.has(p.state)) return { ...next, roster: initialRoster, chats: initialChats };
+    if (ENDED.has(p.state)) return { ...next, roster: initialRoster, chats: initialChats, rooms: initialRooms };
     if (p.state !== 'connected') return { ...next, roster: presenceUnknown(s.roster) };
     return next;
   };
@@ -41,11 +44,16 @@ export function bootstrap(api: BastionApi): Disposer {
     lastState = p.state;
     dispatch(connectionUpdate(p));
     // Each new session (and a reload during one) starts from a snapshot; updates follow as events.
-    if (p.state === 'connected' && before !== 'connected') void loadRoster(api);
+    if (p.state === 'connected' && before !== 'connected') {
+      void loadRoster(api);
+      void loadRooms(api);
+      void loadBookmarks(api);
+    }
   };
   subs.add(api.on('didChangeConnectionState', connectionChanged));
   // One store update per batch (and, through dispatch, at most one commit per frame).
   subs.add(api.on('didUpdateIm', (p) => dispatch((s) => applyImBatch(s, p.updates))));
+  subs.add(api.on('didUpdateRooms', (p) => dispatch(on('rooms', (r) => applyRoomsBatch(r, p.updates)))));
   subs.add(api.on('didUpdateSecurityReport', (p) => dispatch(on('security', (x) => reportUpdated(x, p)))));
   subs.add(api.on('didDetectCertificateChange', (p) => dispatch(on('security', (x) => certificateChangeDetected(x, p)))));
   subs.add(api.on('didChangeCards', (p) => dispatch(on('cards', (x) => cardsChanged(x, p)))));

@@ -4,6 +4,7 @@
  */
 import type { BastionApi, ChatMessage, IpcError, Result } from '../../../shared/ipc/index';
 import { chatOpened, historyFailed, historyLoaded, historyLoading, markReadUpTo, outgoingAdded, withConversation, type MessageKey } from './slices/chats';
+import { roomOpened } from './slices/rooms';
 import { followsTheirPresence, ownPresenceSet, rosterSnapshot, type OwnShow } from './slices/roster';
 import { dispatch, on, useStore } from './store';
 
@@ -39,7 +40,8 @@ export async function loadOlderHistory(api: BastionApi, peer: string): Promise<v
 }
 
 export function openChat(api: BastionApi, peer: string | undefined): void {
-  dispatch(on('chats', (s) => chatOpened(s, peer)));
+  // A conversation replaces the room in the main pane.
+  dispatch((s) => ({ ...s, chats: chatOpened(s.chats, peer), rooms: peer === undefined ? s.rooms : roomOpened(s.rooms, undefined) }));
   if (!peer) return;
   const c = useStore.getState().chats.conversations[peer];
   if (!c || c.history.status === 'idle' || (c.history.status === 'failed' && c.order.length === 0)) void loadLatestHistory(api, peer);

@@ -11,6 +11,7 @@ import { initialCards, type CardsSlice } from './slices/cards';
 import { initialChats, type ChatsSlice } from './slices/chats';
 import { initialConnection, type ConnectionSlice } from './slices/connection';
 import { initialConsent, type ConsentSlice } from './slices/consent';
+import { initialRooms, type RoomsSlice } from './slices/rooms';
 import { initialRoster, type RosterSlice } from './slices/roster';
 import { initialSecurity, type SecuritySlice } from './slices/security';
 
@@ -22,6 +23,7 @@ export interface RootState {
   readonly cards: CardsSlice;
   readonly roster: RosterSlice;
   readonly chats: ChatsSlice;
+  readonly rooms: RoomsSlice;
 }
 
 export const initialState: RootState = {
@@ -32,6 +34,7 @@ export const initialState: RootState = {
   cards: initialCards,
   roster: initialRoster,
   chats: initialChats,
+  rooms: initialRooms,
 };
 
 export const useStore = create<RootState>()(() => initialState);

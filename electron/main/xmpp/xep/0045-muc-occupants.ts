@@ -5,6 +5,7 @@
  * changes are coalesced per nick and handed out in batches (`createChangeBatcher`) so that a
  * flood reaches the UI as a handful of IPC messages [IMPP-D1].
  */
+import { ownString } from '../../../../shared/util/own-string';
 import type { BareJid, FullJid } from '../../../../shared/xmpp/jid';
 import type { Show } from '../im/presence';
 import type { MucAffiliation, MucRole } from './0045-muc-parse';
@@ -76,7 +77,16 @@ export function createOccupantStore(maxOccupants: number): OccupantStore {
       const nick = trusted ? byId.get(id) : undefined;
       return nick === undefined ? undefined : byNick.get(nick);
     },
-    upsert(o, raw) {
+    upsert(input, rawInput) {
+      // Kept for as long as the occupant is in the room: own copies, not slices of the socket read.
+      const o = {
+        ...input,
+        nick: ownString(input.nick),
+        jid: ownString(input.jid),
+        realJid: ownString(input.realJid),
+        status: ownString(input.status),
+      };
+      const raw = ownString(rawInput);
       const added = !byNick.has(o.nick);
       // The limit protects memory and the UI; our own entry always fits.
       if (added && !o.self && byNick.size >= maxOccupants) return undefined;

@@ -10,6 +10,7 @@
  * advertising the same ver (another account) is asked. Legacy `<c/>` without 'hash', with
  * 'ext', or with a hash we do not implement: a per-JID query whose answer is never cached.
  */
+import { ownString } from '../../../../shared/util/own-string';
 import { createHash } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
@@ -327,7 +328,8 @@ export function registerCaps(client: XmppClient, opts: CapsOptions): CapsModule 
     const key = hashed ? `${hash} ${ver}` : `legacy ${jid} ${String(hash)} ${node} ${ver} ${String(ext)}`;
     if (entities.get(jid)?.key === key) return; // nothing new (presence is re-sent often)
     entities.delete(jid);
-    entities.set(jid, { key, node });
+    // Own copies: the attribute values are slices of a whole socket read (see ownString).
+    entities.set(ownString(jid), { key: ownString(key), node: ownString(node) });
     while (entities.size > MAX_ENTITIES) entities.delete(entities.keys().next().value as string);
     if (!hashed) {
       void perJid(jid, key);

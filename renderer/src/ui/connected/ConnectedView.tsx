@@ -6,6 +6,9 @@ import { useConnectionState, useDisconnecting, useSecurityReport } from '../../s
 import { ChatPane } from '../im/ChatPane';
 import { ReconnectBanner } from '../im/ReconnectBanner';
 import { RosterPanel } from '../im/RosterPanel';
+import { useOpenRoom } from '../../state/rooms-selectors';
+import { RoomPane } from '../rooms/RoomView';
+import { RoomsPanel } from '../rooms/RoomsPanel';
 import { SecurityPanel } from './SecurityPanel';
 
 function LockIcon(): React.JSX.Element {
@@ -28,6 +31,7 @@ export function ConnectedView(): React.JSX.Element {
   const state = useConnectionState();
   const report = useSecurityReport();
   const disconnecting = useDisconnecting();
+  const openRoom = useOpenRoom();
   const [panelOpen, setPanelOpen] = useState(false);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const lockRef = useRef<HTMLButtonElement>(null);
@@ -94,7 +98,10 @@ export function ConnectedView(): React.JSX.Element {
       <ReconnectBanner />
       <main className={panelOpen ? 'screen-main connected-main with-panel' : 'screen-main connected-main'}>
         <RosterPanel searchRef={searchRef} />
-        <ChatPane />
+        {openRoom ? <RoomPane room={openRoom} /> : <ChatPane />}
+        {/* After the main pane in the document (the grid puts it under the contacts), so the
+            keyboard goes contacts → conversation → rooms. */}
+        <RoomsPanel />
         {panelOpen && (
           <SecurityPanel
             report={report}

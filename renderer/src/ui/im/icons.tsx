@@ -30,3 +30,12 @@ export function ChevronIcon(): React.JSX.Element {
     </svg>
   );
 }
+
+/** Three dots: "more actions". */
+export function MoreIcon(): React.JSX.Element {
+  return (
+    <svg className="icon" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+      <path fill="currentColor" d="M6 10a2 2 0 1 0 0 4 2 2 0 0 0 0-4Zm6 0a2 2 0 1 0 0 4 2 2 0 0 0 0-4Zm6 0a2 2 0 1 0 0 4 2 2 0 0 0 0-4Z" />
+    </svg>
+  );
+}

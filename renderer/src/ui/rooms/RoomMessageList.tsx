@@ -1,0 +1,139 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { t } from '../../i18n/en';
+import { getBastion } from '../../ipc/bastion';
+import { loadOlderRoomHistory, markRoomRead } from '../../state/rooms-actions';
+import { useRoomHistory, useRoomOrder, useRoomUnreadKeys } from '../../state/rooms-selectors';
+import { useStore } from '../../state/store';
+import { RoomEntryRow } from './RoomEntryRow';
+
+const LOAD_OLDER_PX = 160;
+const userIsLooking = (): boolean => document.visibilityState === 'visible' && document.hasFocus();
+
+/**
+ * A room's timeline, virtualised like the one-to-one MessageList (only rows near the viewport
+ * are in the DOM): starts at the newest line, follows new ones while at the bottom, keeps the
+ * row being read in place when older history is prepended, loads older pages near the top, and
+ * clears the unread count up to the newest unread message visible while the window has focus.
+ */
+export function RoomMessageList({ room, name }: { readonly room: string; readonly name: string }): React.JSX.Element {
+  const order = useRoomOrder(room);
+  const history = useRoomHistory(room);
+  const unread = useRoomUnreadKeys(room);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const scrolledToEnd = useRef(false);
+  const lastMarked = useRef<string | undefined>(undefined);
+  const lastAnnounced = useRef<string | undefined>(undefined);
+  const [announcement, setAnnouncement] = useState('');
+
+  const virtualizer = useVirtualizer({
+    count: order.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => 64,
+    overscan: 6,
+    getItemKey: (i) => order[i] ?? i,
+    anchorTo: 'end',
+    followOnAppend: true,
+    scrollEndThreshold: 48,
+    paddingStart: 8,
+    paddingEnd: 8,
+  });
+
+  const loaded = history?.status === 'ready' || history?.status === 'failed' || order.length > 0;
+
+  useLayoutEffect(() => {
+    if (scrolledToEnd.current || !loaded || order.length === 0) return;
+    scrolledToEnd.current = true;
+    virtualizer.scrollToIndex(order.length - 1, { align: 'end' });
+  }, [loaded, order.length, virtualizer]);
+
+  const checkSeen = useCallback((): void => {
+    const el = scrollRef.current;
+    if (!el || !userIsLooking()) return;
+    const r = useStore.getState().rooms.rooms[room];
+    if (!r || r.unread.length === 0) return;
+    const unreadSet = new Set(r.unread);
+    const top = el.scrollTop;
+    const bottom = top + el.clientHeight;
+    let newest: string | undefined;
+    for (const item of virtualizer.getVirtualItems()) {
+      const key = String(item.key);
+      const visible = Math.min(item.end, bottom) - Math.max(item.start, top) >= Math.min(item.size, el.clientHeight) / 2;
+      if (visible && unreadSet.has(key)) newest = key;
+    }
+    if (!newest || lastMarked.current === newest) return;
+    lastMarked.current = newest;
+    markRoomRead(room, newest);
+  }, [room, virtualizer]);
+
+  useEffect(() => {
+    const id = requestAnimationFrame(checkSeen);
+    return () => cancelAnimationFrame(id);
+  }, [unread, order, checkSeen]);
+
+  useEffect(() => {
+    window.addEventListener('focus', checkSeen);
+    document.addEventListener('visibilitychange', checkSeen);
+    return () => {
+      window.removeEventListener('focus', checkSeen);
+      document.removeEventListener('visibilitychange', checkSeen);
+    };
+  }, [checkSeen]);
+
+  // New messages from others are announced (the list is not a live region: scrolling changes it).
+  useEffect(() => {
+    const key = order[order.length - 1];
+    if (key === undefined || key === lastAnnounced.current) return;
+    const first = lastAnnounced.current === undefined;
+    lastAnnounced.current = key;
+    const e = useStore.getState().rooms.rooms[room]?.byKey[key];
+    if (first || !e) return;
+    if (e.kind === 'group' && e.message.direction === 'in' && e.message.nick) setAnnouncement(t('rooms.newMessage', { nick: e.message.nick, body: e.message.body }));
+    else if (e.kind === 'private' && e.direction === 'in') setAnnouncement(t('rooms.newPrivate', { nick: e.nick, body: e.body }));
+  }, [order, room]);
+
+  const onScroll = (): void => {
+    const el = scrollRef.current;
+    if (el && el.scrollTop < LOAD_OLDER_PX && scrolledToEnd.current && history && history.status !== 'loading' && !history.complete) {
+      void loadOlderRoomHistory(getBastion(), room);
+    }
+    checkSeen();
+  };
+
+  const items = virtualizer.getVirtualItems();
+  const setSize = history?.complete ? order.length : -1;
+  return (
+    <>
+      <p className="history-state" data-testid="history-state">
+        {history?.status === 'loading' && order.length > 0 && t('chat.loadingOlder')}
+        {history?.status === 'failed' && t('chat.historyFailed', { message: history.error ?? '' })}
+        {history?.status === 'ready' && history.complete && order.length > 0 && t('rooms.historyStart')}
+      </p>
+      <div ref={scrollRef} className="message-scroller" role="region" aria-label={t('rooms.history', { name })} tabIndex={0} onScroll={onScroll} data-testid="room-scroller">
+        {loaded && order.length === 0 && <p className="muted chat-empty-note">{t('rooms.empty')}</p>}
+        <ol className="message-list" style={{ height: virtualizer.getTotalSize() }}>
+          {items.map((item) => {
+            const key = order[item.index];
+            if (key === undefined) return null;
+            return (
+              <li
+                key={key}
+                ref={virtualizer.measureElement}
+                data-index={item.index}
+                className="message-slot"
+                style={{ transform: `translateY(${item.start}px)` }}
+                aria-posinset={item.index + 1}
+                aria-setsize={setSize}
+              >
+                <RoomEntryRow room={room} entryKey={key} />
+              </li>
+            );
+          })}
+        </ol>
+      </div>
+      <p className="visually-hidden" aria-live="polite" data-testid="room-announcement">
+        {announcement}
+      </p>
+    </>
+  );
+}
