@@ -204,12 +204,13 @@ describe('roster and one-to-one chat through the UI (prosody)', () => {
       });
     await page.getByTestId('account-jid').focus();
     const seen: string[] = [];
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 13; i++) {
       await page.keyboard.press('Tab');
       seen.push(await name());
     }
     expect(seen).toEqual([
       'Connection security',
+      'Settings',
       'Disconnect',
       'Your status',
       'Status message',

@@ -19,6 +19,7 @@ const CAC_SEAT = {
   classificationBanner: { text: 'UNCLASSIFIED', foreground: '#ffffff', background: '#007a33' },
   history: { enabled: true, retentionDays: 30 },
   compression: 'off',
+  xeps: { privacyLists: true, multicast: false, xhtmlIm: false, entityCapabilities: true },
   dnsServers: ['10.0.0.53', '[fd00::53]:53'],
   passwordSaving: 'never',
 };
@@ -55,6 +56,7 @@ describe('admin policy schema [UCR-G3]', () => {
     [{ consentBanner: '' }, '$.consentBanner'],
     [{ classificationBanner: { text: 'SECRET', foreground: 'white', background: '#c8102e' } }, '$.classificationBanner.foreground: must be a colour written #rrggbb'],
     [{ compression: 'zlib' }, '$.compression: must be one of "off", "allowed"'],
+    [{ xeps: { xhtml: false } }, '$.xeps.xhtml: unknown key'],
     [{ dnsServers: ['dns.example.mil'] }, '$.dnsServers[0]: must be an IP address'],
     [{ dnsServers: ['10.0.0.53:99999'] }, '$.dnsServers[0]: must be an IP address'],
     [{ passwordSaving: 'always' }, '$.passwordSaving: must be one of "never"'],

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Element } from '@xmpp/xml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DnsPort } from '../../electron/main/net/dns';
+import { dnsTo } from '../support/proxy-dns';
 import { createXmppClient, type XmppClient } from '../../electron/main/xmpp/client/client';
 import type { ParsedMessage } from '../../electron/main/xmpp/im/message-parse';
 import { registerMessages } from '../../electron/main/xmpp/im/messages';
@@ -27,29 +27,6 @@ afterEach(async () => {
   for (const c of opened.splice(0)) await c.close().catch(() => undefined);
   await closeChatUsers();
 });
-
-/** A DnsPort that sends the domain to the proxy and logs every query (each initiation asks afresh). */
-function dnsTo(domain: string, address: string): { port: DnsPort; queries: string[] } {
-  const queries: string[] = [];
-  const nodata = (name: string): Promise<never> => Promise.reject(Object.assign(new Error(`no data for ${name}`), { code: 'ENODATA' }));
-  return {
-    queries,
-    port: {
-      resolveSrv: (name) => {
-        queries.push(`SRV ${name}`);
-        return nodata(name);
-      },
-      resolve4: (name) => {
-        queries.push(`A ${name}`);
-        return name === domain ? Promise.resolve([address]) : nodata(name);
-      },
-      resolve6: (name) => {
-        queries.push(`AAAA ${name}`);
-        return nodata(name);
-      },
-    },
-  };
-}
 
 interface Alice {
   readonly client: XmppClient;

@@ -20,12 +20,12 @@ function good(): FakeBehaviour {
   return { advertiseStarttls: true, onStarttls: 'proceed', tls: { key: pki.keyPem('server'), cert: pki.certPem('server') } };
 }
 
-async function connect(account = 'alice@example.test', trust = pki.caPem): Promise<SessionFailure> {
+async function connect(account = 'alice@example.test', trust = pki.caPem, stepTimeoutMs = 5000): Promise<SessionFailure> {
   const err = await establishSession({
     account,
     auth: { kind: 'password', password: 'secret-pw' },
     trustAnchorsPem: trust,
-    policy: { ...DEFAULT_SESSION_POLICY, dnsServers: [dns.address], stepTimeoutMs: 5000 },
+    policy: { ...DEFAULT_SESSION_POLICY, dnsServers: [dns.address], stepTimeoutMs },
   }).catch((e: unknown) => e);
   if (!(err instanceof SessionFailure)) throw new Error(`expected a SessionFailure, got ${String(err)}`);
   return err;
@@ -152,7 +152,9 @@ describe('hostile servers (hand-written fake)', () => {
 
   it('[IMPP-D1] an oversized stanza from the server ends the stream cleanly', async () => {
     fake.behaviour = { ...good(), afterTls: `<stream:features><x>${'A'.repeat(5 * 1024 * 1024)}</x></stream:features>` };
-    const f = await connect();
+    // 4 MiB must cross TLS before the limit trips: on a loaded 2-core machine that alone can take
+    // longer than the usual 5 s step, which would end the test with a timeout instead.
+    const f = await connect(undefined, undefined, 30_000);
     expect(f.stage).toBe('sasl');
     expect(f.message).toMatch(/policy-violation/);
     // The client stops reading mid-stanza; whether its stream error reaches a peer that is

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EventName } from '../../../shared/ipc';
-import { createStorage } from '../store/storage';
-import { createMemoryCertificateMemory } from '../xmpp/session/certificate-memory';
-import { DEFAULT_SESSION_POLICY } from '../xmpp/session/policy';
+import { testSessionEnvironment } from './testing/session-env';
 import { createCore, type Notifier } from './core';
 
 function core(notifier?: Notifier) {
@@ -14,15 +12,7 @@ function core(notifier?: Notifier) {
     now: () => new Date(),
     validateEvents: true,
     ...(notifier ? { notifier } : {}),
-    session: {
-      loadTrustAnchors: () => Promise.reject(new Error('none')),
-      policy: DEFAULT_SESSION_POLICY,
-      certificateMemory: createMemoryCertificateMemory(),
-      cards: { modulePaths: ['/nonexistent/pkcs11.so'], worker: {} },
-      onCardRemoval: 'terminate',
-      storage: createStorage({ dir: '', keys: undefined }),
-      history: { enabled: true },
-    },
+    session: testSessionEnvironment(),
   });
 }
 

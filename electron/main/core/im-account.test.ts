@@ -9,16 +9,16 @@ import { createStorage } from '../store/storage';
 import { createXmppClient } from '../xmpp/client/client';
 import { createFakeStream } from '../xmpp/client/testing/fake-stream';
 import { createImAccount } from './im-account';
-import { startLiveIm } from './im-live';
+import { startLiveIm, type XepSwitches } from './im-live';
 
-function setup() {
+function setup(xeps?: XepSwitches) {
   const stream = createFakeStream();
   const features = parse("<stream:features xmlns:stream='http://etherx.jabber.org/streams'/>") as Element;
   const client = createXmppClient({ jid: 'alice@example.test/desk' as FullJid, account: 'alice@example.test' as BareJid, stream, features });
   const store = createStorage({ dir: '', keys: undefined }).accountStore('alice@example.test' as BareJid, { enabled: true });
   const batches: (readonly ImUpdate[])[] = [];
   const account = createImAccount({ account: 'alice@example.test' as BareJid, store, deliver: (u) => batches.push(u) });
-  const live = startLiveIm({ client, store, emit: account.emit, appVersion: 't', onDead: () => undefined, keepalive: { idleMs: 3_600_000, timeoutMs: 60_000 } });
+  const live = startLiveIm({ client, store, emit: account.emit, appVersion: 't', onDead: () => undefined, keepalive: { idleMs: 3_600_000, timeoutMs: 60_000 }, ...(xeps ? { xeps } : {}) });
   return { stream, account, live, batches, store };
 }
 const frame = () => new Promise((r) => setTimeout(r, 40));
@@ -86,6 +86,22 @@ describe('IM account over a live session', () => {
     expect(queued).toContain('http://jabber.org/protocol/xhtml-im');
     expect(queued).not.toContain('javascript');
     expect(queued).toContain('<body>click</body>');
+  });
+
+  it('[UCR-G1] the conditional XEPs switched off by policy are not advertised and not used', async () => {
+    const { stream, batches, account, live } = setup({ privacyLists: false, multicast: false, xhtmlIm: false, entityCapabilities: false });
+    void account.attach(live, { resumed: false });
+    stream.receive("<iq type='get' id='d1' from='example.test'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+    await frame();
+    const features = stream.sent.filter((e) => e.attrs.id === 'd1').flatMap((e) => e.getChild('query')?.getChildren('feature').map((f) => String(f.attrs.var)) ?? []);
+    expect(features).toContain('urn:xmpp:ping');
+    for (const off of ['http://jabber.org/protocol/xhtml-im', 'http://jabber.org/protocol/caps', 'jabber:iq:privacy', 'http://jabber.org/protocol/address']) expect(features).not.toContain(off);
+    stream.receive(
+      "<message from='bob@example.test/p' type='chat' id='x1'><body>bold</body><html xmlns='http://jabber.org/protocol/xhtml-im'><body xmlns='http://www.w3.org/1999/xhtml'><strong>bold</strong></body></html></message>",
+    );
+    await frame();
+    expect(JSON.stringify(batches.flat().find((u) => u.kind === 'message'))).not.toContain('xhtml');
+    await expect(Promise.resolve().then(() => account.commands.setMessagePrivacy({ onlyContacts: true }, { sender: 't' }))).rejects.toThrow(/switched off by the administrator/);
   });
 
   it('queues a message with no session, and refuses to correct a message that is not ours', async () => {

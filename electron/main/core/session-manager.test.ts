@@ -1,14 +1,13 @@
-import { createStorage } from '../store/storage';
 import { describe, expect, it, vi } from 'vitest';
 import type { EventName, EventPayload } from '../../../shared/ipc';
 import { createEventHub } from '../ipc/events';
 import { CommandFailure } from '../ipc/handlers';
-import { createMemoryCertificateMemory, type KnownCertificate } from '../xmpp/session/certificate-memory';
+import type { KnownCertificate } from '../xmpp/session/certificate-memory';
 import type { EstablishOptions } from '../xmpp/session/establish';
 import { SessionFailure } from '../xmpp/session/failure';
-import { DEFAULT_SESSION_POLICY } from '../xmpp/session/policy';
 import { createCardManager } from './card-manager';
 import { createSessionManager, type SessionEnvironment } from './session-manager';
+import { testSessionEnvironment } from './testing/session-env';
 
 const PW = { kind: 'password', password: 'pw' } as const;
 const noCards = (events: ReturnType<typeof createEventHub>) => createCardManager({ modulePaths: ['/nonexistent/pkcs11.so'], worker: {} }, events);
@@ -18,16 +17,10 @@ function setup(establish: SessionEnvironment['establish']) {
   const events = createEventHub({ validate: true });
   const seen: [EventName, unknown][] = [];
   events.subscribe(<K extends EventName>(name: K, payload: EventPayload<K>) => void seen.push([name, payload]));
-  const env: SessionEnvironment = {
+  const env: SessionEnvironment = testSessionEnvironment({
     loadTrustAnchors: () => Promise.resolve('-----BEGIN CERTIFICATE-----'),
-    policy: DEFAULT_SESSION_POLICY,
-    certificateMemory: createMemoryCertificateMemory(),
-    cards: { modulePaths: ['/nonexistent/pkcs11.so'], worker: {} },
-    onCardRemoval: 'terminate',
-    storage: createStorage({ dir: '', keys: undefined }),
-    history: { enabled: true },
     ...(establish ? { establish } : {}),
-  };
+  });
   return { manager: createSessionManager(env, events, noCards(events)), seen };
 }
 
@@ -72,15 +65,7 @@ describe('session manager', () => {
     await first;
     const events = createEventHub({ validate: true });
     const noAnchors = createSessionManager(
-      {
-        loadTrustAnchors: () => Promise.reject(new Error('cannot read /etc/bastion/trust-anchors.pem')),
-        policy: DEFAULT_SESSION_POLICY,
-        certificateMemory: createMemoryCertificateMemory(),
-        cards: { modulePaths: ['/nonexistent/pkcs11.so'], worker: {} },
-        onCardRemoval: 'terminate',
-      storage: createStorage({ dir: '', keys: undefined }),
-      history: { enabled: true },
-      },
+      testSessionEnvironment({ loadTrustAnchors: () => Promise.reject(new Error('cannot read /etc/bastion/trust-anchors.pem')) }),
       events,
       noCards(events),
     );

@@ -1,10 +1,8 @@
-import { createStorage } from '../store/storage';
 import { describe, expect, it, vi } from 'vitest';
 import { createCore } from '../core/core';
-import { createMemoryCertificateMemory } from '../xmpp/session/certificate-memory';
-import { DEFAULT_SESSION_POLICY } from '../xmpp/session/policy';
 import { createDispatcher } from './dispatcher';
 import { CommandFailure, type CommandHandlers } from './handlers';
+import { testSessionEnvironment } from '../core/testing/session-env';
 
 const ctx = { sender: 'test' };
 const fixedNow = new Date('2026-01-02T03:04:05.000Z');
@@ -17,15 +15,7 @@ function makeCore() {
     engineVersions: { node: '20' },
     now: () => fixedNow,
     validateEvents: true,
-    session: {
-      loadTrustAnchors: () => Promise.reject(new Error('none in this test')),
-      policy: DEFAULT_SESSION_POLICY,
-      certificateMemory: createMemoryCertificateMemory(),
-      cards: { modulePaths: ['/nonexistent/pkcs11.so'], worker: {} },
-      onCardRemoval: 'terminate',
-      storage: createStorage({ dir: '', keys: undefined }),
-      history: { enabled: true },
-    },
+    session: testSessionEnvironment(),
   });
 }
 

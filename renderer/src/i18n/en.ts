@@ -1,7 +1,6 @@
 /**
- * Every user-visible string of the renderer, in one place, so that they can move to i18next
- * (one namespace, the same keys) without touching the components. `{name}` placeholders are
- * filled by `t()`; nothing here is HTML.
+ * Every user-visible string of the renderer: the English i18next resource bundle (one namespace,
+ * flat keys; see i18n.ts). `{name}` placeholders are filled by `t()`; nothing here is HTML.
  */
 export const en = {
   'app.name': 'Bastion',
@@ -560,14 +559,75 @@ export const en = {
   'certChange.acceptAlways': 'Accept always',
   'certChange.reject': 'Reject',
   'certChange.failed': 'The decision was not recorded: {message}',
+
+  'policy.managedByAdmin': 'Managed by your administrator',
+  'policy.managed': 'Managed',
+  'policy.brokenTitle': 'The administrator policy cannot be used, so sign-in is disabled',
+  'policy.brokenFile': 'Policy file: {file}',
+  'policy.brokenError': 'Problem: {error}',
+  'policy.brokenHelp': 'Contact your administrator. The policy must be corrected before anyone can sign in on this computer.',
+  'policy.unavailable': 'The administrator policy could not be read: {message}',
+
+  'settings.open': 'Settings',
+  'settings.title': 'Settings',
+  'settings.close': 'Close',
+  'settings.securityTitle': 'Security settings',
+  'settings.securityIntro': 'These settings are set by Bastion or by your administrator. They cannot be changed here.',
+  'settings.policySource': 'Administrator policy: {sources}',
+  'settings.policyNone': 'No administrator policy is installed; Bastion’s defaults apply.',
+  'settings.key.minTlsVersion': 'Minimum TLS version',
+  'settings.key.revocation': 'Certificate revocation checking',
+  'settings.key.history': 'Message history',
+  'settings.key.compression': 'Stream compression',
+  'settings.key.allowedDomains': 'Allowed account domains',
+  'settings.key.dnsServers': 'DNS servers',
+  'settings.key.authMethods': 'Sign-in methods',
+  'settings.key.cardRemoval': 'When the smart card is removed',
+  'settings.key.trustAnchors': 'Trust anchors',
+  'settings.key.pkcs11Modules': 'Smart-card modules',
+  'settings.key.passwordSaving': 'Password saving',
+  'settings.key.xeps': 'Optional protocol features',
+  'settings.key.classificationBanner': 'Classification banner',
+  'settings.key.consentBanner': 'Notice and consent text',
+  'settings.val.tls': 'TLS {version}',
+  'settings.val.revocation.hard': 'Required (fail when status is unknown)',
+  'settings.val.revocation.soft': 'Checked (allowed when status is unknown)',
+  'settings.val.revocation.off': 'Off',
+  'settings.val.historyOn': 'Kept on this computer',
+  'settings.val.historyOnDays': 'Kept on this computer for {days} days',
+  'settings.val.historyOff': 'Not kept',
+  'settings.val.compression.off': 'Off',
+  'settings.val.compression.allowed': 'Allowed',
+  'settings.val.anyDomain': 'Any domain',
+  'settings.val.systemDns': 'The system’s',
+  'settings.val.cardRemoval.terminate': 'End the session',
+  'settings.val.cardRemoval.keep': 'Keep the session',
+  'settings.val.never': 'Never',
+  'settings.val.default': 'Default',
+  'settings.val.none': 'None',
+  'settings.val.featureOff': 'off: {names}',
+  'settings.val.allFeaturesOn': 'All on',
+  'settings.val.custom': 'Set by administrator',
+  'settings.privacyTitle': 'Privacy',
+  'settings.onlyContacts': 'Only my contacts may message me',
+  'settings.onlyContactsHint': 'Messages from people who are not in your contacts are refused by the server.',
+  'settings.privacyOffline': 'Sign in to change your privacy settings.',
+  'settings.privacyFailed': 'The setting was not changed: {message}',
+  'settings.blockedTitle': 'Blocked people',
+  'settings.blockedNone': 'You have not blocked anyone.',
+  'settings.unblock': 'Unblock',
+  'settings.unblockLabel': 'Unblock {jid}',
+  'settings.blockedFailed': 'The blocked list could not be changed: {message}',
+  'settings.passwordTitle': 'Change password',
+  'settings.newPassword': 'New password',
+  'settings.confirmPassword': 'Repeat the new password',
+  'settings.passwordMismatch': 'The two passwords differ.',
+  'settings.passwordRequired': 'Enter a new password.',
+  'settings.changePassword': 'Change password',
+  'settings.passwordChanged': 'Your password was changed.',
+  'settings.passwordFailed': 'The password was not changed: {message}',
+  'settings.loading': 'Loading…',
 } as const;
 
-export type MessageKey = keyof typeof en;
-export type MessageParams = Readonly<Record<string, string | number>>;
-
-/** Looks a message up and fills its `{name}` placeholders (unknown placeholders stay visible). */
-export function t(key: MessageKey, params?: MessageParams): string {
-  const text: string = en[key];
-  if (!params) return text;
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
-}
+// The lookup itself lives in i18n.ts (i18next); re-exported so components keep importing from here.
+export { t, type MessageKey, type MessageParams } from './i18n';

@@ -44,7 +44,7 @@ describe('bootstrap', () => {
     resetStore(manualFrames());
     const fake = fakeApi();
     const dispose = bootstrap(fake.api);
-    expect(fake.subscribed()).toEqual(['didChangeCards', 'didChangeConnectionState', 'didDetectCertificateChange', 'didReceivePing', 'didUpdateIm', 'didUpdateRooms', 'didUpdateSecurityReport']);
+    expect(fake.subscribed()).toEqual(['didChangeCards', 'didChangeConnectionState', 'didClickNotification', 'didDetectCertificateChange', 'didReceivePing', 'didUpdateIm', 'didUpdateRooms', 'didUpdateSecurityReport']);
     dispose();
     expect(fake.subscribed()).toEqual([]);
   });

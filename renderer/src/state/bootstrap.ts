@@ -5,8 +5,10 @@
  */
 import type { BastionApi, ConnectionState } from '../../../shared/ipc/contract';
 import { createDisposables, type Disposer } from '../../../shared/util/disposable';
-import { loadRoster } from './im-actions';
-import { loadBookmarks, loadRooms } from './rooms-actions';
+import { loadRoster, openChat } from './im-actions';
+import { loadPolicy } from './policy';
+import { imNotifications, parseTag, roomNotifications, type NotificationRequest, type NotifyContext, type Throttle } from './notifications';
+import { loadBookmarks, loadRooms, openRoom } from './rooms-actions';
 import { applyRoomsBatch } from './rooms-updates';
 import { applyImBatch } from './im-updates';
 import { cardsChanged } from './slices/cards';
@@ -16,7 +18,7 @@ import { consentFailed, consentLoaded } from './slices/consent';
 import { initialRooms } from './slices/rooms';
 import { initialRoster, presenceUnknown } from './slices/roster';
 import { certificateChangeDetected, reportUpdated, securitySawConnectionState } from './slices/security';
-import { dispatch, on, type RootState } from './store';
+import { dispatch, on, useStore, type RootState } from './store';
 
 const ENDED: ReadonlySet<ConnectionState['state']> = new Set(['disconnected', 'failed', 'locked']);
 
@@ -52,8 +54,31 @@ export function bootstrap(api: BastionApi): Disposer {
   };
   subs.add(api.on('didChangeConnectionState', connectionChanged));
   // One store update per batch (and, through dispatch, at most one commit per frame).
-  subs.add(api.on('didUpdateIm', (p) => dispatch((s) => applyImBatch(s, p.updates))));
-  subs.add(api.on('didUpdateRooms', (p) => dispatch(on('rooms', (r) => applyRoomsBatch(r, p.updates)))));
+  // OS notifications are decided on the state before the batch (the conversation open now).
+  const throttle: Throttle = new Map();
+  const ctx = (): NotifyContext => ({ focused: typeof document === 'undefined' || document.hasFocus(), now: Date.now() });
+  const notify = (list: readonly NotificationRequest[]): void => {
+    for (const n of list) void api.invoke('showNotification', n);
+  };
+  subs.add(
+    api.on('didUpdateIm', (p) => {
+      notify(imNotifications(useStore.getState(), p.updates, ctx(), throttle));
+      dispatch((s) => applyImBatch(s, p.updates));
+    }),
+  );
+  subs.add(
+    api.on('didUpdateRooms', (p) => {
+      notify(roomNotifications(useStore.getState(), p.updates, ctx(), throttle));
+      dispatch(on('rooms', (r) => applyRoomsBatch(r, p.updates)));
+    }),
+  );
+  subs.add(
+    api.on('didClickNotification', (p) => {
+      const target = parseTag(p.tag);
+      if (target?.kind === 'chat') openChat(api, target.jid);
+      else if (target?.kind === 'room' && useStore.getState().rooms.rooms[target.jid]) openRoom(api, target.jid);
+    }),
+  );
   subs.add(api.on('didUpdateSecurityReport', (p) => dispatch(on('security', (x) => reportUpdated(x, p)))));
   subs.add(api.on('didDetectCertificateChange', (p) => dispatch(on('security', (x) => certificateChangeDetected(x, p)))));
   subs.add(api.on('didChangeCards', (p) => dispatch(on('cards', (x) => cardsChanged(x, p)))));
@@ -63,6 +88,7 @@ export function bootstrap(api: BastionApi): Disposer {
     if (disposed) return;
     dispatch(on('app', (a) => ({ ...a, link: r.ok ? { state: 'ready', info: r.value } : { state: 'failed', error: r.error } })));
   });
+  void loadPolicy(api);
   void api.invoke('getConsent', {}).then((r) => {
     if (disposed) return;
     dispatch(on('consent', (c) => (r.ok ? consentLoaded(c, r.value) : consentFailed(c, r.error))));

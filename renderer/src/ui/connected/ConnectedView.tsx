@@ -9,6 +9,7 @@ import { RosterPanel } from '../im/RosterPanel';
 import { useOpenRoom } from '../../state/rooms-selectors';
 import { RoomPane } from '../rooms/RoomView';
 import { RoomsPanel } from '../rooms/RoomsPanel';
+import { SettingsDialog } from '../settings/SettingsDialog';
 import { SecurityPanel } from './SecurityPanel';
 
 function LockIcon(): React.JSX.Element {
@@ -33,6 +34,7 @@ export function ConnectedView(): React.JSX.Element {
   const disconnecting = useDisconnecting();
   const openRoom = useOpenRoom();
   const [panelOpen, setPanelOpen] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const lockRef = useRef<HTMLButtonElement>(null);
   const searchRef = useRef<HTMLInputElement>(null);
@@ -84,6 +86,9 @@ export function ConnectedView(): React.JSX.Element {
           >
             <LockIcon />
           </button>
+          <button type="button" aria-haspopup="dialog" data-testid="open-settings" onClick={() => setSettingsOpen(true)}>
+            {t('settings.open')}
+          </button>
           <button
             type="button"
             aria-disabled={disconnecting || undefined}
@@ -112,6 +117,7 @@ export function ConnectedView(): React.JSX.Element {
           />
         )}
       </main>
+      {settingsOpen && <SettingsDialog connected={live} onClose={() => setSettingsOpen(false)} />}
     </div>
   );
 }

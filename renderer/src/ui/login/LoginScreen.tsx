@@ -3,9 +3,11 @@ import type { AuthInput, CardToken } from '../../../../shared/ipc/index';
 import { t } from '../../i18n/en';
 import { getBastion } from '../../ipc/bastion';
 import { connect, refreshCards } from '../../state/actions';
+import { usePolicyStore } from '../../state/policy';
 import { useCards, useConnecting, useConnectionAlert, useConnectionState, useLastLogin } from '../../state/selectors';
 import type { LoginMethod } from '../../state/slices/connection';
 import { Field } from '../common/Field';
+import { LockGlyph } from '../common/LockGlyph';
 import { CardPicker, type CardCertificate, type CardChoice } from './CardPicker';
 import { PinDialog } from './PinDialog';
 import { Pkcs12Fields, type Pkcs12File } from './Pkcs12Fields';
@@ -30,9 +32,17 @@ export function LoginScreen(): React.JSX.Element {
   const state = useConnectionState();
   const alert = useConnectionAlert();
   const cards = useCards();
+  const policy = usePolicyStore();
+  const view = policy.status === 'ready' ? policy.view : undefined;
+  // A broken policy connects nothing (the core refuses too); say so to whoever can fix it.
+  const broken = view?.status === 'broken';
+  const methods = view ? METHODS.filter((m) => view.effective.authMethods.includes(m)) : METHODS;
+  const methodsManaged = view?.managed.includes('authMethods') === true;
 
   const [account, setAccount] = useState(last?.account ?? '');
-  const [method, setMethod] = useState<LoginMethod>(last?.method ?? 'password');
+  const [chosenMethod, setMethod] = useState<LoginMethod>(last?.method ?? 'password');
+  // Only what the policy allows is offered: a card-only seat shows the card option alone.
+  const method: LoginMethod = methods.includes(chosenMethod) ? chosenMethod : (methods[0] ?? chosenMethod);
   const [password, setPassword] = useState('');
   const [cardChoice, setCardChoice] = useState<CardChoice | undefined>(last?.card);
   const [p12File, setP12File] = useState<Pkcs12File | undefined>();
@@ -55,6 +65,7 @@ export function LoginScreen(): React.JSX.Element {
   }, [cardChoice, cards.status, chosen]);
 
   const busy = connecting || state.state === 'connecting' || state.state === 'awaiting-certificate-decision';
+  const disabled = busy || broken;
   const accountCheck = validateAccount(account);
   const domain = accountCheck.ok ? accountCheck.domain : '';
 
@@ -71,7 +82,7 @@ export function LoginScreen(): React.JSX.Element {
 
   const submit = (e: React.FormEvent): void => {
     e.preventDefault();
-    if (busy) return;
+    if (disabled) return;
     const next: FieldErrors = {
       account: accountCheck.ok ? undefined : accountCheck.message,
       password: method === 'password' && password === '' ? t('login.passwordRequired') : undefined,
@@ -120,6 +131,21 @@ export function LoginScreen(): React.JSX.Element {
       </header>
       <main className="screen-main">
         <form className="login-form" onSubmit={submit} noValidate>
+          {broken && (
+            <div role="alert" className="alert alert-error policy-broken" data-testid="policy-broken">
+              <p>
+                <strong>{t('policy.brokenTitle')}</strong>
+              </p>
+              <p>{t('policy.brokenFile', { file: view.sources[0] ?? view.file })}</p>
+              <p className="policy-error">{t('policy.brokenError', { error: view.error ?? '' })}</p>
+              <p>{t('policy.brokenHelp')}</p>
+            </div>
+          )}
+          {policy.status === 'failed' && (
+            <p className="alert alert-warning" data-testid="policy-unavailable">
+              {t('policy.unavailable', { message: policy.message })}
+            </p>
+          )}
           <div role="alert" className="alert-slot" data-testid="login-alert">
             {showAlert && (
               <div className="alert alert-error">
@@ -144,12 +170,17 @@ export function LoginScreen(): React.JSX.Element {
           />
           <fieldset className="method-choice">
             <legend>{t('login.method')}</legend>
-            {METHODS.map((m) => (
+            {methods.map((m) => (
               <label key={m} className="radio">
                 <input type="radio" name="method" value={m} checked={method === m} onChange={() => setMethod(m)} />
                 {t(`login.method.${m}`)}
               </label>
             ))}
+            {methodsManaged && (
+              <p className="managed-note muted" data-testid="methods-managed">
+                <LockGlyph /> {t('policy.managedByAdmin')}
+              </p>
+            )}
           </fieldset>
           {method === 'password' && (
             <div className="method-fields">
@@ -170,7 +201,7 @@ export function LoginScreen(): React.JSX.Element {
             <Pkcs12Fields file={p12File} onFile={setP12File} password={p12Password} onPassword={setP12Password} fileError={errors.file} />
           )}
           <div className="actions">
-            <button ref={connectRef} type="submit" className="button-primary" aria-disabled={busy || undefined} aria-describedby="connect-progress">
+            <button ref={connectRef} type="submit" className="button-primary" aria-disabled={disabled || undefined} aria-describedby="connect-progress">
               {method === 'card' ? t('login.connectWithCard') : t('login.connect')}
             </button>
             <p id="connect-progress" role="status" className="progress" data-testid="connect-progress">
@@ -197,3 +228,4 @@ function findCertificate(tokens: readonly CardToken[], choice: CardChoice | unde
   const cert = token?.certificates.find((c) => c.id === choice.certificateId && c.usableForTls);
   return token && cert ? { token, cert } : undefined;
 }
+
