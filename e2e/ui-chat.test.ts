@@ -77,7 +77,7 @@ describe('roster and one-to-one chat through the UI (prosody)', () => {
     expect(problems).toEqual([]);
   }, 90_000);
 
-  it('chat both ways: the peer’s message and typing appear; ours reaches the peer with chat states; receipts and markers move its state', async () => {
+  it('[APP-2] chat both ways: the peer’s message and typing appear; ours reaches the peer with chat states; receipts and markers move its state', async () => {
     await rosterItem(peer.jid).click();
     await expect.poll(() => page.getByRole('heading', { name: `Conversation with ${peer.jid}` }).isVisible(), poll).toBe(true);
 
@@ -225,7 +225,7 @@ describe('roster and one-to-one chat through the UI (prosody)', () => {
     ]);
   });
 
-  it('own presence reaches the peer; Ctrl+K searches; groups collapse; add and remove a contact (with confirmation, Escape cancels)', async () => {
+  it('[APP-2] own presence reaches the peer; Ctrl+K searches; groups collapse; add and remove a contact (with confirmation, Escape cancels)', async () => {
     await page.getByLabel('Your status').selectOption('away');
     await waitFor(peer.presenceEvents, (e) => e.kind === 'available' && e.resource.jid.startsWith(`${me.jid}/`) && e.resource.show === 'away', 10_000);
     await page.getByLabel('Status message').fill('In a meeting');

@@ -98,7 +98,7 @@ describe('rooms through the UI (prosody)', () => {
     expect(problems).toEqual([]);
   }, 90_000);
 
-  it('a second occupant joins and appears under Participants; messages go both ways', async () => {
+  it('[APP-2] a second occupant joins and appears under Participants; messages go both ways', async () => {
     occupant = await joinRaw(otherClient, room, 'peer');
     const row = occupantRow('peer');
     await expect.poll(() => row.isVisible(), poll).toBe(true);

@@ -1,0 +1,73 @@
+// Chat both ways through the real UI with a third-party client: go-sendxmpp (Go, its own XMPP
+// stack) on the test bed's Prosody. The contact is added through the UI; go-sendxmpp's message
+// shows up in the conversation, and what is typed in the UI reaches go-sendxmpp's listener.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeFreshSessions, freshAccount } from '../test/support/fresh-user';
+import { getTestbed } from '../test/support/testbed/get-testbed.js';
+import type { Account } from '../test/support/testbed/info.js';
+import { listen, sendMessage, type PeerListener, type PeerServer } from '../test/support/testbed/peers.js';
+import { startApp, type RunningApp } from './support/app';
+import { launchChromium, type BrowserSession } from './support/browser';
+import { openApp, passwordLogin, screenshotScreen, waitForRoute } from './support/ui';
+
+let app: RunningApp;
+let chrome: BrowserSession;
+let stateDir: string;
+let me: Account;
+let other: Account;
+let page: Page;
+let listener: PeerListener | undefined;
+const poll = { timeout: 20_000 };
+
+beforeAll(async () => {
+  const tb = getTestbed();
+  stateDir = mkdtempSync(path.join(os.tmpdir(), 'bastion-e2e-sendxmpp-'));
+  app = await startApp({ stateDir, env: { BASTION_TRUST_ANCHORS: tb.pki.caCert, BASTION_DNS_SERVERS: `${tb.dns.host}:${tb.dns.port}` } });
+  await app.core.handlers.acknowledgeConsent({}, { sender: 'test' });
+  chrome = await launchChromium();
+  [me, other] = await Promise.all([freshAccount('prosody', 'ui-gs-me'), freshAccount('prosody', 'ui-gs-peer')]);
+  ({ page } = await openApp(chrome, app));
+});
+
+afterAll(async () => {
+  await listener?.stop();
+  await closeFreshSessions();
+  await chrome?.close();
+  await app?.close();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('chat with go-sendxmpp through the UI (prosody)', () => {
+  it('[APP-4] a go-sendxmpp message appears in the conversation, and a message typed in the UI reaches go-sendxmpp', async () => {
+    const tb = getTestbed();
+    const server: PeerServer = { host: tb.servers.prosody.host, port: tb.servers.prosody.port, caCert: tb.pki.caCert, workDir: tb.peersDir };
+    await passwordLogin(page, me.jid, me.password);
+    await waitForRoute(page, 'connected');
+    await page.getByRole('button', { name: 'Add contact' }).click();
+    await page.getByLabel('Address (JID)').fill(other.jid);
+    await page.getByRole('dialog').getByRole('button', { name: 'Add' }).click();
+    const item = page.locator(`.roster-item[data-jid="${other.jid}"]`).first();
+    await expect.poll(() => item.isVisible(), poll).toBe(true);
+    await item.click();
+
+    const incoming = `from go-sendxmpp ${randomBytes(4).toString('hex')}`;
+    await sendMessage(server, other, me.jid, incoming);
+    const row = page.locator('[data-testid="message"][data-direction="in"]', { hasText: incoming });
+    await expect.poll(() => row.count(), poll).toBe(1);
+
+    listener = await listen(server, other);
+    const outgoing = `from the Bastion UI ${randomBytes(4).toString('hex')}`;
+    await page.getByTestId('composer').fill(outgoing);
+    await page.keyboard.press('Enter');
+    const got = await listener.waitFor((m) => m.body === outgoing, 20_000);
+    expect(got.from).toBe(me.jid);
+    const mine = page.locator('[data-testid="message"][data-direction="out"]', { hasText: outgoing });
+    await expect.poll(() => mine.count(), poll).toBe(1);
+    await screenshotScreen(page, 'chat-go-sendxmpp');
+  }, 90_000);
+});
