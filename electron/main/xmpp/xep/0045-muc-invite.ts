@@ -10,7 +10,7 @@
  */
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { bareOf, parseJid, type BareJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
 import { parseRoomJid } from './0045-muc-admin';
@@ -100,26 +100,9 @@ export interface InvitationsModule {
 }
 
 export function registerInvitations(client: XmppClient): InvitationsModule {
-  const invitations = new Set<(i: Invitation) => void>();
-  const declines = new Set<(d: InvitationDecline) => void>();
-  const refused = new Set<(reason: string) => void>();
-  const add =
-    <T>(set: Set<T>) =>
-    (cb: T): Disposer => {
-      set.add(cb);
-      return () => {
-        set.delete(cb);
-      };
-    };
-  const emit = <T>(set: Set<(v: T) => void>, v: T): void => {
-    for (const cb of [...set]) {
-      try {
-        cb(v);
-      } catch {
-        /* a listener's failure must not break stanza routing */
-      }
-    }
-  };
+  const invitations = createEmitter<Invitation>();
+  const declines = createEmitter<InvitationDecline>();
+  const refused = createEmitter<string>();
   const direct = registerDirectInvite(client);
   const room = (r: string): BareJid => {
     const j = parseRoomJid(r);
@@ -128,14 +111,14 @@ export function registerInvitations(client: XmppClient): InvitationsModule {
   };
   const disposers: Disposer[] = [
     direct.dispose,
-    direct.onDidReceive((i) => emit(invitations, i)),
-    direct.onDidRefuse((r) => emit(refused, r)),
+    direct.onDidReceive((i) => invitations.emit(i)),
+    direct.onDidRefuse((r) => refused.emit(r)),
     client.onMessage((m) => {
       const r = parseMediated(m);
       if (!r) return;
-      if (!r.ok) emit(refused, r.reason);
-      else if ('kind' in r.value) emit(invitations, r.value);
-      else emit(declines, r.value);
+      if (!r.ok) refused.emit(r.reason);
+      else if ('kind' in r.value) invitations.emit(r.value);
+      else declines.emit(r.value);
     }),
   ];
   return {
@@ -150,9 +133,9 @@ export function registerInvitations(client: XmppClient): InvitationsModule {
       // To the room, addressed to the inviter it named; the room relays it (§7.8.2 example 63).
       client.send(xml('message', { to: invitation.room }, xml('x', { xmlns: NS_MUC_USER }, xml('decline', { to: invitation.from }, ...(reason ? [xml('reason', {}, reason)] : [])))));
     },
-    onDidReceiveInvitation: add(invitations),
-    onDidReceiveDecline: add(declines),
-    onDidRefuseInvitation: add(refused),
+    onDidReceiveInvitation: invitations.on,
+    onDidReceiveDecline: declines.on,
+    onDidRefuseInvitation: refused.on,
     dispose() {
       for (const d of disposers) d();
       invitations.clear();

@@ -9,7 +9,7 @@
  */
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { bareOf, parseFullJid, parseJid, type BareJid, type FullJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
 
@@ -105,34 +105,23 @@ export interface DirectInviteModule {
 }
 
 export function registerDirectInvite(client: XmppClient): DirectInviteModule {
-  const received = new Set<(i: DirectInvitation) => void>();
-  const refused = new Set<(reason: string) => void>();
-  const add =
-    <T>(set: Set<T>) =>
-    (cb: T): Disposer => {
-      set.add(cb);
-      return () => {
-        set.delete(cb);
-      };
-    };
+  const received = createEmitter<DirectInvitation>();
+  const refused = createEmitter<string>();
   const disposers: Disposer[] = [
     // §4: support is advertised so inviters know a direct invitation will be understood.
     client.disco.addFeature(NS_CONFERENCE),
     client.onMessage((m) => {
       const r = parseDirectInvite(m);
       if (!r) return;
-      try {
-        if (r.ok) for (const cb of [...received]) cb(r.invitation);
-        else for (const cb of [...refused]) cb(r.reason);
-      } catch {
-        /* a listener's failure must not break stanza routing */
-      }
+      // A listener's failure must not break stanza routing: the emitters isolate each one.
+      if (r.ok) received.emit(r.invitation);
+      else refused.emit(r.reason);
     }),
   ];
   return {
     send: (to, room, opts) => client.send(buildDirectInvite(to, room, opts)),
-    onDidReceive: add(received),
-    onDidRefuse: add(refused),
+    onDidReceive: received.on,
+    onDidRefuse: refused.on,
     dispose() {
       for (const d of disposers) d();
       received.clear();
