@@ -28,6 +28,16 @@ export const useHistoryState = (peer: string) => useStore((s) => conversation(s,
 export const useConversationStale = (peer: string): boolean => useStore((s) => conversation(s, peer)?.stale ?? false);
 export const useAccount = (): string => useStore((s) => s.connection.current.account ?? '');
 export const useIsOnline = (): boolean => useStore((s) => s.connection.current.state === 'connected');
+/** Everything a roster row shows besides the contact itself, in one subscription compared field by field. */
+export const useRosterRow = (jid: string) =>
+  useStore(
+    useShallow((s: RootState) => ({
+      presence: s.roster.presence[jid],
+      unread: s.chats.conversations[jid]?.unread.length ?? 0,
+      selected: s.chats.open === jid,
+      online: s.connection.current.state === 'connected',
+    })),
+  );
 export const useLinkState = () =>
   useStore(
     useShallow((s: RootState) => ({

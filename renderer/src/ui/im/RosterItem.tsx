@@ -3,20 +3,18 @@ import type { Contact } from '../../../../shared/ipc/index';
 import { t } from '../../i18n/en';
 import { getBastion } from '../../ipc/bastion';
 import { openChat } from '../../state/im-actions';
-import { displayName, useIsOnline, usePresence, useUnreadCount } from '../../state/im-selectors';
+import { displayName, useRosterRow } from '../../state/im-selectors';
 import { followsTheirPresence } from '../../state/slices/roster';
-import { useStore } from '../../state/store';
 import { PresenceDot, showLabel, type ShowName } from './presence';
 
 /**
  * One contact in the roster: a button that opens the conversation. It selects its own presence,
- * unread count and selection, so a presence change re-renders this row only.
+ * unread count and selection with one shallow-compared store subscription (not one per value:
+ * every store write runs every mounted row's selectors), so a presence change re-renders this row
+ * only. The roster is virtualised, so only the rows near the viewport are mounted at all.
  */
 export const RosterItem = memo(function RosterItem({ contact }: { readonly contact: Contact }): React.JSX.Element {
-  const presence = usePresence(contact.jid);
-  const unread = useUnreadCount(contact.jid);
-  const selected = useStore((s) => s.chats.open === contact.jid);
-  const online = useIsOnline();
+  const { presence, unread, selected, online } = useRosterRow(contact.jid);
   const follows = contact.subscription === 'to' || contact.subscription === 'both';
 
   let show: ShowName = presence?.show ?? 'offline';
