@@ -6,12 +6,12 @@ import { loadLatestHistory, loadOlderHistory, markDisplayed } from '../../state/
 import { useConversationStale, useHistoryState, useMessageOrder, useUnreadKeys } from '../../state/im-selectors';
 import { useStore } from '../../state/store';
 import { MessageRow } from './MessageRow';
+import { useSeenUnread } from '../common/use-seen-unread';
 
 /** Scrolled this close to the top, the next older page is loaded. */
 const LOAD_OLDER_PX = 160;
 
 /** Is the user looking at this window? (XEP-0333: 'displayed' means the user saw it.) */
-const userIsLooking = (): boolean => document.visibilityState === 'visible' && document.hasFocus();
 
 /**
  * The conversation's messages, virtualised (only the rows in and near the viewport are in the
@@ -28,7 +28,6 @@ export function MessageList({ peer, peerName }: { readonly peer: string; readonl
   const unread = useUnreadKeys(peer);
   const stale = useConversationStale(peer);
   const scrollRef = useRef<HTMLDivElement>(null);
-  const lastMarked = useRef<string | undefined>(undefined);
   const scrolledToEnd = useRef(false);
   const [announcement, setAnnouncement] = useState('');
   const lastAnnounced = useRef<string | undefined>(undefined);
@@ -61,41 +60,17 @@ export function MessageList({ peer, peerName }: { readonly peer: string; readonl
     if (stale) void loadLatestHistory(getBastion(), peer, true);
   }, [stale, peer]);
 
-  const checkDisplayed = useCallback((): void => {
-    const el = scrollRef.current;
-    if (!el || !userIsLooking()) return;
-    const c = useStore.getState().chats.conversations[peer];
-    if (!c || c.unread.length === 0) return;
-    const unreadSet = new Set(c.unread);
-    const top = el.scrollTop;
-    const bottom = top + el.clientHeight;
-    let newest: string | undefined;
-    for (const item of virtualizer.getVirtualItems()) {
-      const key = String(item.key);
-      // Visible = at least half of it is in the viewport.
-      const visible = Math.min(item.end, bottom) - Math.max(item.start, top) >= Math.min(item.size, el.clientHeight) / 2;
-      if (visible && unreadSet.has(key)) newest = key;
-    }
-    const m = newest ? c.byKey[newest] : undefined;
-    if (!newest || !m || lastMarked.current === newest) return;
-    lastMarked.current = newest;
-    markDisplayed(getBastion(), peer, newest, m.id);
-  }, [peer, virtualizer]);
-
-  // New unread messages, new rows laid out: check after the layout settles.
-  useEffect(() => {
-    const id = requestAnimationFrame(checkDisplayed);
-    return () => cancelAnimationFrame(id);
-  }, [unread, order, checkDisplayed]);
-
-  useEffect(() => {
-    window.addEventListener('focus', checkDisplayed);
-    document.addEventListener('visibilitychange', checkDisplayed);
-    return () => {
-      window.removeEventListener('focus', checkDisplayed);
-      document.removeEventListener('visibilitychange', checkDisplayed);
-    };
-  }, [checkDisplayed]);
+  const unreadNow = useCallback(() => useStore.getState().chats.conversations[peer]?.unread, [peer]);
+  const onSeen = useCallback(
+    (key: string): boolean => {
+      const m = useStore.getState().chats.conversations[peer]?.byKey[key];
+      if (!m) return false;
+      markDisplayed(getBastion(), peer, key, m.id);
+      return true;
+    },
+    [peer],
+  );
+  const checkDisplayed = useSeenUnread({ scrollRef, virtualizer, unreadNow, onSeen, unread, order });
 
   // Screen readers hear new incoming messages (the list itself is not a live region: scrolling
   // adds and removes rows, which must not be announced).

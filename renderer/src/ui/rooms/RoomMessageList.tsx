@@ -6,9 +6,9 @@ import { loadOlderRoomHistory, markRoomRead } from '../../state/rooms-actions';
 import { useRoomHistory, useRoomOrder, useRoomUnreadKeys } from '../../state/rooms-selectors';
 import { useStore } from '../../state/store';
 import { RoomEntryRow } from './RoomEntryRow';
+import { useSeenUnread } from '../common/use-seen-unread';
 
 const LOAD_OLDER_PX = 160;
-const userIsLooking = (): boolean => document.visibilityState === 'visible' && document.hasFocus();
 
 /**
  * A room's timeline, virtualised like the one-to-one MessageList (only rows near the viewport
@@ -22,7 +22,6 @@ export function RoomMessageList({ room, name }: { readonly room: string; readonl
   const unread = useRoomUnreadKeys(room);
   const scrollRef = useRef<HTMLDivElement>(null);
   const scrolledToEnd = useRef(false);
-  const lastMarked = useRef<string | undefined>(undefined);
   const lastAnnounced = useRef<string | undefined>(undefined);
   const [announcement, setAnnouncement] = useState('');
 
@@ -47,38 +46,15 @@ export function RoomMessageList({ room, name }: { readonly room: string; readonl
     virtualizer.scrollToIndex(order.length - 1, { align: 'end' });
   }, [loaded, order.length, virtualizer]);
 
-  const checkSeen = useCallback((): void => {
-    const el = scrollRef.current;
-    if (!el || !userIsLooking()) return;
-    const r = useStore.getState().rooms.rooms[room];
-    if (!r || r.unread.length === 0) return;
-    const unreadSet = new Set(r.unread);
-    const top = el.scrollTop;
-    const bottom = top + el.clientHeight;
-    let newest: string | undefined;
-    for (const item of virtualizer.getVirtualItems()) {
-      const key = String(item.key);
-      const visible = Math.min(item.end, bottom) - Math.max(item.start, top) >= Math.min(item.size, el.clientHeight) / 2;
-      if (visible && unreadSet.has(key)) newest = key;
-    }
-    if (!newest || lastMarked.current === newest) return;
-    lastMarked.current = newest;
-    markRoomRead(room, newest);
-  }, [room, virtualizer]);
-
-  useEffect(() => {
-    const id = requestAnimationFrame(checkSeen);
-    return () => cancelAnimationFrame(id);
-  }, [unread, order, checkSeen]);
-
-  useEffect(() => {
-    window.addEventListener('focus', checkSeen);
-    document.addEventListener('visibilitychange', checkSeen);
-    return () => {
-      window.removeEventListener('focus', checkSeen);
-      document.removeEventListener('visibilitychange', checkSeen);
-    };
-  }, [checkSeen]);
+  const unreadNow = useCallback(() => useStore.getState().rooms.rooms[room]?.unread, [room]);
+  const onSeen = useCallback(
+    (key: string): boolean => {
+      markRoomRead(room, key);
+      return true;
+    },
+    [room],
+  );
+  const checkSeen = useSeenUnread({ scrollRef, virtualizer, unreadNow, onSeen, unread, order });
 
   // New messages from others are announced (the list is not a live region: scrolling changes it).
   useEffect(() => {
