@@ -28,7 +28,11 @@ export interface ChatPeer {
 }
 
 export async function chatPeer(account: Account): Promise<ChatPeer> {
-  const client = await freshSession(account);
+  return chatPeerOn(account, await freshSession(account));
+}
+
+/** The same peer on a session opened elsewhere (e.g. against a private server of the test). */
+export async function chatPeerOn(account: Account, client: XmppClient): Promise<ChatPeer> {
   const inbox: ParsedMessage[] = [];
   const presenceEvents: PresenceEvent[] = [];
   const roster = registerRoster(client);
