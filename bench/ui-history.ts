@@ -24,7 +24,8 @@ import { startTestbed } from '../test/support/testbed/index';
 import { chooseTestNet, testAddress } from '../test/support/testbed/net';
 import { startProfile, type Profiler } from './lib/cpu-profile';
 import { median } from './lib/stats';
-import { PAGE_HELPERS, plainListPage } from './lib/ui-page';
+import { MAX_WINDOW } from '../renderer/src/state/slices/chats';
+import { PAGE_HELPERS, plainListPage, WS_STAMPS } from './lib/ui-page';
 
 chooseTestNet();
 const DOMAIN = 'prosody.test';
@@ -61,6 +62,19 @@ interface ScrollResult {
   scrollTop: number;
   scrollHeight: number;
 }
+/** A conversation switch: click → painted, click → rows in the DOM, and the history request's send and answer times when it made one. */
+interface Switch {
+  ms: number;
+  domMs: number;
+  requestMs: number;
+  answerMs: number;
+}
+
+const breakdown = (s: Switch): string =>
+  Number.isNaN(s.requestMs)
+    ? `DOM ${fmt(s.domMs)} ms, no history request`
+    : `request sent ${fmt(s.requestMs)} ms, answer ${fmt(s.answerMs)} ms, DOM ${fmt(s.domMs)} ms`;
+
 interface LongTask {
   start: number;
   duration: number;
@@ -209,6 +223,7 @@ async function main(): Promise<void> {
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)));
+    await page.addInitScript(WS_STAMPS);
     await page.goto(app.host.url);
 
     // Sign in through the UI (real SCRAM login on the test bed's Prosody).
@@ -228,7 +243,12 @@ async function main(): Promise<void> {
     // (a) open P1 (first open: the newest page from the store), then scroll up through history.
     const open1 = (await page.evaluate(
       `window.__bench.timeSwitch('.roster-item[data-jid="${P1}"]', '[data-testid="message"][data-id="p1-${MESSAGES - 1}"]', 10000)`,
-    )) as { ms: number; domMs: number };
+    )) as Switch;
+    if (Number.isNaN(open1.ms)) {
+      // It never showed the newest message: say what the page showed instead.
+      const dbg = await page.evaluate(`JSON.stringify({ rows: [...document.querySelectorAll('[data-testid=message]')].map((e) => e.getAttribute('data-id')).slice(-5), state: document.querySelector('[data-testid=history-state]')?.textContent, chat: document.querySelector('.chat')?.getAttribute('data-peer'), ws: (window.__wsLog || []).slice(-6), scroller: (() => { const e = document.querySelector('[data-testid=message-scroller]'); return e && [e.scrollTop, e.scrollHeight, e.clientHeight]; })() })`);
+      console.log('    first open did not show the newest message within 10 s; the page showed:', dbg);
+    }
     await sleep(500);
     const before = { ...served };
     const lt0 = (await page.evaluate('window.__bench.now()')) as number;
@@ -253,14 +273,14 @@ async function main(): Promise<void> {
     const loaded = served.rows;
 
     // Conversation switches between the two long conversations.
-    const switches: { to: string; ms: number; domMs: number }[] = [];
+    const switches: ({ to: string } & Switch)[] = [];
     for (let i = 0; i < SWITCHES; i++) {
       const to = i % 2 === 0 ? P2 : P1;
       const prefix = to === P2 ? 'p2' : 'p1';
       await sleep(300);
       const r = (await page.evaluate(
         `window.__bench.timeSwitch('.roster-item[data-jid="${to}"]', '[data-testid="message"][data-id="${prefix}-${MESSAGES - 1}"]', 10000)`,
-      )) as { ms: number; domMs: number };
+      )) as Switch;
       switches.push({ to, ...r });
     }
 
@@ -358,7 +378,7 @@ async function main(): Promise<void> {
         frameLine('idle page', idle.frames, base),
       ],
     );
-    console.log(`    jump-to-top phase: ${deepLoaded} messages loaded in ${deepCalls} getHistory calls (${fmt(deepLoaded / (DEEP_MS / 1000), 0)} messages/s; conversation now ${loaded} messages in the renderer)`);
+    console.log(`    jump-to-top phase: ${deepLoaded} messages loaded in ${deepCalls} getHistory calls (${fmt(deepLoaded / (DEEP_MS / 1000), 0)} messages/s; ${loaded} rows served in all; the renderer holds at most ${MAX_WINDOW} of them at a time)`);
     const all = up.frames.concat(down.frames, deep.frames, deepDown.frames);
     console.log(
       `\n    goal p95 frame < 16.7 ms (rAF intervals are whole vsyncs: met = p95 is one frame, ≤ ${ONE_FRAME_MAX} ms): ${pct(all, 95) <= ONE_FRAME_MAX ? 'met' : 'NOT met'} (${fmt(pct(all, 95))} ms; plain list ${fmt(base)} ms, idle ${fmt(pct(idle.frames, 95))} ms)`,
@@ -375,12 +395,14 @@ async function main(): Promise<void> {
     for (const f of [...deepFrames].sort((a, b) => b.duration - a.duration).slice(0, 3)) {
       console.log(`      worst: ${fmt(f.duration, 0)} ms = script ${fmt(f.script, 0)} + style/layout ${fmt(f.styleLayout, 0)}; longest script ${fmt(f.top?.d ?? NaN, 0)} ms ${f.top?.name ?? ''}`);
     }
-    console.log(`\n    first open of ${P1} (click → newest message painted): ${fmt(open1.ms)} ms (DOM ${fmt(open1.domMs)} ms)`);
+    console.log(`\n    first open of ${P1} (click → newest message painted): ${fmt(open1.ms)} ms (${breakdown(open1)})`);
     const firstP2 = switches[0];
     const re = switches.slice(1);
     console.log(`    switches (click → other conversation's newest message painted), N=${switches.length}: ${switches.map((s) => fmt(s.ms, 0)).join(' ')} ms`);
-    console.log(`      first open of ${P2}: ${fmt(firstP2?.ms ?? NaN)} ms; re-switches median ${fmt(median(re.map((s) => s.ms)))} ms, max ${fmt(Math.max(...re.map((s) => s.ms)))} ms`);
-    const worst = Math.max(...switches.map((s) => s.ms));
+    if (firstP2) console.log(`      first open of ${P2}: ${fmt(firstP2.ms)} ms (${breakdown(firstP2)})`);
+    console.log(`      re-switches median ${fmt(median(re.map((s) => s.ms)))} ms, max ${fmt(Math.max(...re.map((s) => s.ms)))} ms`);
+    // The first open of the first conversation after sign-in counts too (it renders the chat pane for the first time).
+    const worst = Math.max(open1.ms, ...switches.map((s) => s.ms));
     console.log(`      goal ≤ 50 ms: ${worst <= 50 ? 'met' : 'NOT met'} (worst ${fmt(worst)} ms; ratio to one frame ${fmt(worst / FRAME_MS, 2)})`);
 
     console.log(`\n(b) presence flood, ${CONTACTS} contacts, batches cut by main's frame batcher (16 ms)\n`);

@@ -62,7 +62,8 @@ describe('admin policy on the login screen', () => {
     await waitForRoute(page, 'login');
     await expect.poll(() => page.getByTestId('methods-managed').isVisible(), poll).toBe(true);
     expect(await text(page, 'methods-managed')).toBe('Managed by your administrator');
-    expect(await page.getByRole('radio').count()).toBe(1);
+    // The sign-in methods (the card picker below lists the token's certificates as radios too).
+    expect(await page.locator('.method-choice').getByRole('radio').count()).toBe(1);
     expect(await ui.method(page, 'Smart card (CAC)').isChecked()).toBe(true);
     expect(await ui.method(page, 'Password').count()).toBe(0);
     expect(await ui.password(page).count()).toBe(0);

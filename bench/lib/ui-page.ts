@@ -63,22 +63,82 @@ export const PAGE_HELPERS = String.raw`
       return { frames, maxNodes, t0, t1: performance.now(), scrollTop: el.scrollTop, scrollHeight: el.scrollHeight };
     },
     // Clicks the element and resolves at the first animation frame after ready() holds.
-    async timeSwitch(clickSel, readySel, timeoutMs) {
+    // Clicks the element and times until the element matching readySel is in the DOM (a
+    // MutationObserver: the moment of insertion) and painted: the first frame boundary after the
+    // insertion, then a posted task, which runs after that frame's paint (an upper bound: when the
+    // insertion itself ran inside a frame's callbacks, that frame already painted it). All times
+    // are performance.now() when the callback runs (rAF timestamps are the frame's start, which
+    // can be before the click).
+    timeSwitch(clickSel, readySel, timeoutMs) {
       const target = document.querySelector(clickSel);
       if (!target) throw new Error('no ' + clickSel);
-      const t0 = performance.now();
-      target.click();
-      for (;;) {
-        const ts = await raf();
-        if (document.querySelector(readySel)) {
-          // The frame that shows it: one more frame boundary (its paint) after the DOM is there.
-          const painted = await raf();
-          return { ms: painted - t0, domMs: ts - t0 };
-        }
-        if (ts - t0 > timeoutMs) return { ms: NaN, domMs: NaN };
-      }
+      return new Promise((resolve) => {
+        let t0 = 0;
+        let done = false;
+        const afterPaint = (cb) => requestAnimationFrame(() => {
+          const ch = new MessageChannel();
+          ch.port1.onmessage = () => cb(performance.now());
+          ch.port2.postMessage(0);
+        });
+        const finish = (domAt) => {
+          if (done) return;
+          done = true;
+          mo.disconnect();
+          clearTimeout(timer);
+          afterPaint((painted) => {
+            // The history request and its answer, when the switch needed one (WS_STAMPS).
+            const ws = (window.__wsLog || []).filter((x) => x.t >= t0 && x.t <= domAt);
+            const req = ws.find((x) => x.dir === 'out' && x.head.includes('getHistory'));
+            const id = req && (/"id":(\d+)/.exec(req.head) || [])[1];
+            const ans = id && ws.find((x) => x.dir === 'in' && x.head.startsWith('{"t":"result","id":' + id + ','));
+            resolve({ ms: painted - t0, domMs: domAt - t0, requestMs: req ? req.t - t0 : NaN, answerMs: ans ? ans.t - t0 : NaN });
+          });
+        };
+        const mo = new MutationObserver(() => {
+          if (document.querySelector(readySel)) finish(performance.now());
+        });
+        mo.observe(document.body, { childList: true, subtree: true });
+        const timer = setTimeout(() => {
+          done = true;
+          mo.disconnect();
+          resolve({ ms: NaN, domMs: NaN, requestMs: NaN, answerMs: NaN });
+        }, timeoutMs);
+        t0 = performance.now();
+        target.click();
+        // Already there (nothing to wait for): still one paint.
+        if (document.querySelector(readySel)) finish(performance.now());
+      });
     },
   };
+})();
+`;
+
+/**
+ * Installed before the renderer loads (page.addInitScript): stamps every IPC message over the
+ * browser host's WebSocket with performance.now(), so a conversation switch can be taken apart
+ * into "request sent", "answer received", "rows in the DOM", "painted".
+ */
+export const WS_STAMPS = String.raw`
+(() => {
+  const log = [];
+  window.__wsLog = log;
+  const Native = window.WebSocket;
+  const note = (dir, data) => {
+    if (typeof data !== 'string') return;
+    log.push({ t: performance.now(), dir, head: data.slice(0, 120) });
+    if (log.length > 500) log.splice(0, 250);
+  };
+  class Stamped extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (ev) => note('in', ev.data));
+    }
+    send(data) {
+      note('out', data);
+      return super.send(data);
+    }
+  }
+  window.WebSocket = Stamped;
 })();
 `;
 

@@ -20,4 +20,13 @@ describe('IPC contract', () => {
     expect(commandSchemas.ping.input.safeParse({ nonce: 'a', extra: 1 }).success).toBe(false);
     expect(commandSchemas.getAppInfo.input.safeParse({ sneaky: true }).success).toBe(false);
   });
+
+  it('a history page is before a message or after it, never both', () => {
+    const h = commandSchemas.getHistory.input;
+    const at = '2026-11-23T01:00:00.000Z';
+    expect(h.safeParse({ peer: 'bob@example.mil', limit: 50, after: at, afterId: 'm1' }).success).toBe(true);
+    expect(h.safeParse({ peer: 'bob@example.mil', limit: 50, before: at, beforeId: 'm1' }).success).toBe(true);
+    expect(h.safeParse({ peer: 'bob@example.mil', limit: 50, before: at, after: at }).success).toBe(false);
+    expect(h.safeParse({ peer: 'bob@example.mil', limit: 50, after: 'yesterday' }).success).toBe(false);
+  });
 });

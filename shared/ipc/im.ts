@@ -112,7 +112,10 @@ export const imCommandSchemas = {
       })
       .readonly(),
   },
-  /** Stored history with one contact, oldest first; page back with `before` (ISO time). */
+  /**
+   * Stored history with one contact, oldest first: the newest page; page back with `before` (ISO
+   * time), or forward again with `after` (a view that holds a bounded window of a long history).
+   */
   getHistory: {
     input: z
       .object({
@@ -120,9 +123,13 @@ export const imCommandSchemas = {
         before: z.iso.datetime().optional(),
         /** With `before`: the id of the oldest message shown, so messages sharing its millisecond are not skipped. */
         beforeId: z.string().max(256).optional(),
+        after: z.iso.datetime().optional(),
+        /** With `after`: the id of the newest message shown. */
+        afterId: z.string().max(256).optional(),
         limit: z.number().int().min(1).max(500),
       })
-      .strict(),
+      .strict()
+      .refine((q) => q.before === undefined || q.after === undefined, { message: 'a page is either before or after a message, not both' }),
     output: z.object({ messages: z.array(chatMessageSchema).readonly() }).readonly(),
   },
   /**

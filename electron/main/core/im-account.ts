@@ -134,8 +134,16 @@ export function createImAccount(opts: {
         own: ownPresence(),
       };
     },
-    getHistory: ({ peer, before, beforeId, limit }) => ({
-      messages: store.history(peer, { limit, ...(before ? { beforeTs: Date.parse(before) } : {}), ...(beforeId ? { beforeId } : {}) }).map(toWire),
+    getHistory: ({ peer, before, beforeId, after, afterId, limit }) => ({
+      messages: store
+        .history(peer, {
+          limit,
+          ...(before ? { beforeTs: Date.parse(before) } : {}),
+          ...(beforeId ? { beforeId } : {}),
+          ...(after ? { afterTs: Date.parse(after) } : {}),
+          ...(afterId ? { afterId } : {}),
+        })
+        .map(toWire),
     }),
     sendMessage: ({ to, body, replaces, xhtml }) => {
       const id = randomUUID();

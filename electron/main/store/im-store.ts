@@ -52,8 +52,11 @@ export interface AccountStore {
   /** XEP-0308: the corrected text replaces the body; the old id keeps pointing at the row. */
   correctMessage(peer: string, direction: MessageDirection, msgId: string, body: string, by: string, xhtml?: string): boolean;
   hasMessage(peer: string, direction: MessageDirection, msgId: string): boolean;
-  /** Newest first before `beforeTs`, at most `limit`; returned oldest first. */
-  history(peer: string, opts: { readonly limit: number; readonly beforeTs?: number; readonly beforeId?: string }): readonly StoredMessage[];
+  /**
+   * At most `limit` messages, returned oldest first: the newest ones (before `beforeTs` when
+   * given), or with `afterTs` the oldest ones after it (a view paging back towards the present).
+   */
+  history(peer: string, opts: HistoryQuery): readonly StoredMessage[];
   enqueue(e: Omit<OutboxEntry, 'attempts'>): void;
   outbox(): readonly OutboxEntry[];
   noteAttempt(msgId: string): void;
@@ -63,6 +66,15 @@ export interface AccountStore {
   getState(k: string): string | undefined;
   setState(k: string, v: string): void;
   applyRetention(now: number): number;
+}
+
+/** A page of history: the newest, the one before a (time, id) cursor, or the one after it. */
+export interface HistoryQuery {
+  readonly limit: number;
+  readonly beforeTs?: number;
+  readonly beforeId?: string;
+  readonly afterTs?: number;
+  readonly afterId?: string;
 }
 
 export function createAccountStore(db: Db, account: string, history: HistoryPolicy): AccountStore {
@@ -86,6 +98,12 @@ export function createAccountStore(db: Db, account: string, history: HistoryPoli
       `SELECT * FROM messages WHERE account = @account AND peer = @peer
          AND (ts < @ts OR (ts = @ts AND rowid_ < (SELECT rowid_ FROM messages WHERE account = @account AND peer = @peer AND msg_id = @id AND ts = @ts LIMIT 1)))
        ORDER BY ts DESC, rowid_ DESC LIMIT @limit`,
+    ),
+    // The mirror image, oldest first: the rows after the newest message a view holds.
+    historyAfter: db.prepare(
+      `SELECT * FROM messages WHERE account = @account AND peer = @peer
+         AND (ts > @ts OR (ts = @ts AND rowid_ > (SELECT rowid_ FROM messages WHERE account = @account AND peer = @peer AND msg_id = @id AND ts = @ts LIMIT 1)))
+       ORDER BY ts ASC, rowid_ ASC LIMIT @limit`,
     ),
     enqueue: db.prepare(`INSERT OR IGNORE INTO outbox (account, msg_id, peer, stanza, created) VALUES (?, ?, ?, ?, ?)`),
     outbox: db.prepare(`SELECT msg_id, peer, stanza, created, attempts FROM outbox WHERE account = ? ORDER BY created, rowid`),
@@ -149,6 +167,10 @@ export function createAccountStore(db: Db, account: string, history: HistoryPoli
     correctMessage: (peer, direction, msgId, body, by, xhtml) => q.correct.run(body, xhtml ?? null, by, account, peer, direction, msgId).changes === 1,
     hasMessage: (peer, direction, msgId) => q.has.get(account, peer, direction, msgId) !== undefined,
     history(peer, opts) {
+      if (opts.afterTs !== undefined) {
+        // Without an id, nothing at the cursor's millisecond is repeated: the subquery finds no row.
+        return (q.historyAfter.all({ account, peer, ts: opts.afterTs, id: opts.afterId ?? '', limit: opts.limit }) as Row[]).map(fromRow);
+      }
       const rows = (
         opts.beforeTs !== undefined && opts.beforeId !== undefined
           ? q.historyBefore.all({ account, peer, ts: opts.beforeTs, id: opts.beforeId, limit: opts.limit })

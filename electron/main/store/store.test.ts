@@ -74,6 +74,32 @@ describe('local store', () => {
     db.close();
   });
 
+  it('pages back and forward again with (time, id) cursors, not skipping or repeating messages that share a millisecond', () => {
+    const db = openStore({ dir: tmp(), keys: environmentKeyProtector(key()) });
+    const s = createAccountStore(db, 'alice@example.test', { enabled: true });
+    const t0 = Date.now() - 60_000;
+    // Ten messages, three of them in one millisecond (a burst from the archive).
+    const times = [0, 1, 2, 2, 2, 3, 4, 5, 6, 7];
+    times.forEach((dt, i) => s.addMessage({ ...msg(`m${i}`), ts: t0 + dt }));
+    const ids = (q: Parameters<typeof s.history>[1]) => s.history('bob@example.test', q).map((m) => m.msgId);
+    const at = (i: number) => t0 + (times[i] ?? 0);
+    expect(ids({ limit: 3 })).toEqual(['m7', 'm8', 'm9']);
+    expect(ids({ limit: 3, beforeTs: at(4), beforeId: 'm4' })).toEqual(['m1', 'm2', 'm3']);
+    // Forward from the middle of the burst: the rest of it comes first, oldest first.
+    expect(ids({ limit: 3, afterTs: at(3), afterId: 'm3' })).toEqual(['m4', 'm5', 'm6']);
+    expect(ids({ limit: 3, afterTs: at(6), afterId: 'm6' })).toEqual(['m7', 'm8', 'm9']);
+    expect(ids({ limit: 3, afterTs: at(9), afterId: 'm9' })).toEqual([]);
+    // Walking the whole history forward page by page gives every message once.
+    const seen: string[] = ['m0'];
+    for (let cur = s.history('bob@example.test', { limit: 1, afterTs: at(0), afterId: 'm0' }); cur.length > 0; ) {
+      const last = cur[cur.length - 1]!;
+      seen.push(...cur.map((m) => m.msgId));
+      cur = s.history('bob@example.test', { limit: 2, afterTs: last.ts, afterId: last.msgId });
+    }
+    expect(seen).toEqual(times.map((_, i) => `m${i}`));
+    db.close();
+  });
+
   it('with history turned off by policy keeps no messages but still keeps the outbox', () => {
     const db = openStore({ dir: tmp(), keys: environmentKeyProtector(key()) });
     const s = createAccountStore(db, 'alice@example.test', { enabled: false });

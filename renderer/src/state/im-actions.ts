@@ -6,7 +6,7 @@ import type { BastionApi, ChatMessage, IpcError, Result } from '../../../shared/
 import { chatOpened, historyFailed, historyLoaded, historyLoading, markReadUpTo, outgoingAdded, withConversation, type MessageKey } from './slices/chats';
 import { roomOpened } from './slices/rooms';
 import { followsTheirPresence, ownPresenceSet, rosterSnapshot, type OwnShow } from './slices/roster';
-import { dispatch, on, useStore } from './store';
+import { dispatch, flushUpdates, on, useStore } from './store';
 
 export const HISTORY_PAGE = 50;
 
@@ -17,13 +17,24 @@ export async function loadRoster(api: BastionApi): Promise<void> {
   if (r.ok) dispatch(on('roster', (s) => rosterSnapshot(s, r.value)));
 }
 
-/** The latest page of a conversation; `authoritative` overwrites what is loaded with the store's copy. */
+const conversationOf = (peer: string) => useStore.getState().chats.conversations[peer];
+
+/**
+ * The latest page of a conversation; `authoritative` (or a window showing older history)
+ * replaces what is loaded with the store's copy.
+ */
 export async function loadLatestHistory(api: BastionApi, peer: string, authoritative = false): Promise<void> {
+  const detached = conversationOf(peer)?.history.latest === false;
   dispatch(on('chats', (s) => historyLoading(s, peer)));
   const r = await api.invoke('getHistory', { peer, limit: HISTORY_PAGE });
   dispatch(
-    on('chats', (s) => (r.ok ? historyLoaded(s, peer, r.value.messages, { limit: HISTORY_PAGE, older: false, authoritative }) : historyFailed(s, peer, r.error.message))),
+    on('chats', (s) => (r.ok ? historyLoaded(s, peer, r.value.messages, { limit: HISTORY_PAGE, page: 'latest', authoritative }) : historyFailed(s, peer, r.error.message))),
   );
+  // The user is waiting for this conversation to appear: commit now rather than at the next
+  // frame (the frame batching is there for floods of events, not for the answer to a click).
+  flushUpdates();
+  const newest = r.ok ? r.value.messages[r.value.messages.length - 1] : undefined;
+  if (detached && newest) await catchUp(api, peer, newest);
 }
 
 /** One page older than the oldest message loaded (the chat view asks when scrolled to the top). */
@@ -36,14 +47,44 @@ export async function loadOlderHistory(api: BastionApi, peer: string): Promise<v
   dispatch(on('chats', (s) => historyLoading(s, peer)));
   // (time, id) cursor: messages sharing the oldest one's millisecond are not skipped.
   const r = await api.invoke('getHistory', { peer, limit: HISTORY_PAGE, ...(before ? { before } : {}), ...(oldest ? { beforeId: oldest.id } : {}) });
-  dispatch(on('chats', (s) => (r.ok ? historyLoaded(s, peer, r.value.messages, { limit: HISTORY_PAGE, older: true }) : historyFailed(s, peer, r.error.message))));
+  dispatch(on('chats', (s) => (r.ok ? historyLoaded(s, peer, r.value.messages, { limit: HISTORY_PAGE, page: 'older' }) : historyFailed(s, peer, r.error.message))));
+}
+
+/** One page newer than the newest message loaded (the window was moved up into older history). */
+export async function loadNewerHistory(api: BastionApi, peer: string): Promise<void> {
+  const c = conversationOf(peer);
+  if (!c || c.history.status === 'loading' || c.history.latest) return;
+  const newestKey = c.order[c.order.length - 1];
+  const newest = newestKey ? c.byKey[newestKey] : undefined;
+  if (!newest) return;
+  const page = await pageAfter(api, peer, newest);
+  // A short page: the window now reaches the newest message.
+  if (page && page.length < HISTORY_PAGE) await catchUp(api, peer, page[page.length - 1] ?? newest);
+}
+
+/** Loads the page after `newest` into the window; the page, or undefined when it failed. */
+async function pageAfter(api: BastionApi, peer: string, newest: ChatMessage): Promise<readonly ChatMessage[] | undefined> {
+  dispatch(on('chats', (s) => historyLoading(s, peer)));
+  const r = await api.invoke('getHistory', { peer, limit: HISTORY_PAGE, after: newest.at, afterId: newest.id });
+  dispatch(on('chats', (s) => (r.ok ? historyLoaded(s, peer, r.value.messages, { limit: HISTORY_PAGE, page: 'newer' }) : historyFailed(s, peer, r.error.message))));
+  return r.ok ? r.value.messages : undefined;
+}
+
+/**
+ * The window has just reached the newest message again. Live messages that arrived while its
+ * last page was on the way were left to the store (the window did not hold the newest message
+ * then), so one more page after the newest message fetches them; from now on they come live.
+ * (The cursor is the page's own newest message: the store commits the page at the next frame.)
+ */
+async function catchUp(api: BastionApi, peer: string, newest: ChatMessage): Promise<void> {
+  await pageAfter(api, peer, newest);
 }
 
 export function openChat(api: BastionApi, peer: string | undefined): void {
   // A conversation replaces the room in the main pane.
   dispatch((s) => ({ ...s, chats: chatOpened(s.chats, peer), rooms: peer === undefined ? s.rooms : roomOpened(s.rooms, undefined) }));
   if (!peer) return;
-  const c = useStore.getState().chats.conversations[peer];
+  const c = conversationOf(peer);
   if (!c || c.history.status === 'idle' || (c.history.status === 'failed' && c.order.length === 0)) void loadLatestHistory(api, peer);
 }
 
@@ -54,6 +95,8 @@ export function openChat(api: BastionApi, peer: string | undefined): void {
 export async function sendMessage(api: BastionApi, peer: string, body: string): Promise<Result<{ readonly id: string }>> {
   const r = await api.invoke('sendMessage', { to: peer, body });
   if (!r.ok) return r;
+  // Written while older history was shown: the view goes back to the newest page, which has it.
+  if (useStore.getState().chats.conversations[peer]?.history.latest === false) void loadLatestHistory(api, peer, true);
   const account = useStore.getState().connection.current.account ?? '';
   const m: ChatMessage = { peer, direction: 'out', id: r.value.id, sender: account, body, at: r.value.at, state: r.value.state, corrected: false };
   dispatch(on('chats', (s) => outgoingAdded(s, m)));

@@ -122,7 +122,7 @@ describe('messages and unread counts', () => {
     let s = applyImBatch(start, [{ kind: 'message', message: m1 }, { kind: 'message', message: m1 }, { kind: 'message', message: m2 }, { kind: 'message', message: msg(BOB, 'out') }]);
     expect(conv(s, BOB).unread).toHaveLength(2);
     expect(conv(s, BOB).order).toHaveLength(3);
-    s = { ...s, chats: historyLoaded(s.chats, BOB, [msg(BOB, 'in'), msg(BOB, 'in')], { limit: 50, older: true }) };
+    s = { ...s, chats: historyLoaded(s.chats, BOB, [msg(BOB, 'in'), msg(BOB, 'in')], { limit: 50, page: 'older' }) };
     expect(conv(s, BOB).unread).toHaveLength(2);
     expect(conv(s, BOB).order).toHaveLength(5);
   });
@@ -206,9 +206,9 @@ describe('corrections (XEP-0308)', () => {
 describe('history pages', () => {
   it('a full page leaves more to load; a short one marks the start of the conversation', () => {
     const page = (n: number) => Array.from({ length: n }, () => msg(BOB, 'in'));
-    let c = historyLoaded(initialChats, BOB, page(3), { limit: 3, older: false });
-    expect(c.conversations[BOB]?.history).toEqual({ status: 'ready', complete: false });
-    c = historyLoaded(c, BOB, page(2), { limit: 3, older: true });
+    let c = historyLoaded(initialChats, BOB, page(3), { limit: 3, page: 'latest' });
+    expect(c.conversations[BOB]?.history).toEqual({ status: 'ready', complete: false, latest: true, generation: 0 });
+    c = historyLoaded(c, BOB, page(2), { limit: 3, page: 'older' });
     expect(c.conversations[BOB]?.history.complete).toBe(true);
     expect(c.conversations[BOB]?.order).toHaveLength(5);
   });

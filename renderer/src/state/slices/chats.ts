@@ -16,17 +16,35 @@ export interface HistoryState {
   readonly error?: string | undefined;
 }
 
+/**
+ * How much of a conversation's history the renderer holds: a window of at most `MAX_WINDOW`
+ * messages. Scrolling up loads older pages and drops the newest ones, scrolling back down loads
+ * them again, so a page costs the same (copying, ordering, measuring rows) in a conversation of
+ * 100 or 100,000 messages.
+ */
+export interface ChatHistoryState extends HistoryState {
+  /** The window ends at the newest message: live messages join it (otherwise they wait in the store). */
+  readonly latest: boolean;
+  /** Counts the times the window was replaced by the newest page: the view then starts again at the end. */
+  readonly generation: number;
+}
+
+/** The most messages of one conversation the renderer holds (10 pages). */
+export const MAX_WINDOW = 500;
+
 /** One-to-one conversation with a peer (bare JID): messages normalised by key, ordered by time. */
 export interface Conversation {
   readonly peer: string;
   readonly byKey: Readonly<Record<MessageKey, ChatMessage>>;
   /** Keys, oldest first (by `at`, then arrival). */
   readonly order: readonly MessageKey[];
-  /** Incoming messages not yet displayed to the user, oldest first. */
+  /** Incoming messages not yet displayed to the user, oldest first (in the window or not). */
   readonly unread: readonly MessageKey[];
+  /** Unread messages outside the window (not in `order`): their times, to know when a read marker covers them. */
+  readonly unreadOutside: Readonly<Record<MessageKey, string>>;
   /** The peer's last chat state (XEP-0085). */
   readonly peerState: ChatStateName | undefined;
-  readonly history: HistoryState;
+  readonly history: ChatHistoryState;
   /** State updates that arrived before the sendMessage answer that creates the message. */
   readonly pendingStates: Readonly<Record<string, MessageStateName>>;
   /** An update could not be attributed safely: the view reloads the conversation from the store. */
@@ -46,8 +64,9 @@ export const emptyConversation = (peer: string): Conversation => ({
   byKey: {},
   order: [],
   unread: [],
+  unreadOutside: {},
   peerState: undefined,
-  history: { status: 'idle', complete: false },
+  history: { status: 'idle', complete: false, latest: true, generation: 0 },
   pendingStates: {},
   stale: false,
 });
@@ -58,14 +77,23 @@ export interface ConversationDraft {
   byKey: Record<MessageKey, ChatMessage>;
   order: MessageKey[];
   unread: MessageKey[];
+  unreadOutside: Record<MessageKey, string>;
   peerState: ChatStateName | undefined;
-  history: HistoryState;
+  history: ChatHistoryState;
   pendingStates: Record<string, MessageStateName>;
   stale: boolean;
 }
 
+/** Copies are O(window), never O(history): the window is bounded by `MAX_WINDOW`. */
 export function draftOf(c: Conversation): ConversationDraft {
-  return { ...c, byKey: { ...c.byKey }, order: [...c.order], unread: [...c.unread], pendingStates: { ...c.pendingStates } };
+  return {
+    ...c,
+    byKey: { ...c.byKey },
+    order: [...c.order],
+    unread: [...c.unread],
+    unreadOutside: { ...c.unreadOutside },
+    pendingStates: { ...c.pendingStates },
+  };
 }
 
 const RANK: Readonly<Record<MessageStateName, number>> = { queued: 0, sent: 1, delivered: 2, displayed: 3, failed: -1, received: -2 };
@@ -112,6 +140,15 @@ export function addMessage(d: ConversationDraft, m: ChatMessage, opts: { readonl
   const key = messageKey(m.direction, m.id);
   const existing = d.byKey[key];
   if (existing && !opts.replace) return false;
+  if (opts.live && !existing && !d.history.latest) {
+    // The window shows older history: the message stays in the store and comes with the pages
+    // after the window; an incoming one counts as unread meanwhile.
+    if (m.direction !== 'in' || key in d.unreadOutside) return false;
+    d.unreadOutside[key] = m.at;
+    d.unread.push(key);
+    d.peerState = 'active';
+    return true;
+  }
   let msg = m;
   const pending = m.direction === 'out' ? d.pendingStates[m.id] : undefined;
   if (pending) {
@@ -119,9 +156,11 @@ export function addMessage(d: ConversationDraft, m: ChatMessage, opts: { readonl
     delete d.pendingStates[m.id];
   }
   d.byKey[key] = msg;
+  const outside = key in d.unreadOutside;
   if (!existing) insertOrdered(d, key, msg.at);
+  if (outside) delete d.unreadOutside[key];
   if (opts.live && m.direction === 'in') {
-    if (!existing) d.unread.push(key);
+    if (!existing && !outside) d.unread.push(key);
     // A message is the end of typing (XEP-0085 §5.1: messages carry <active/>).
     d.peerState = 'active';
   }
@@ -156,10 +195,16 @@ export function applyCorrection(d: ConversationDraft, direction: 'in' | 'out', i
 /** The user has seen everything up to and including `key` (XEP-0333: a marker covers the earlier ones). */
 export function markReadUpTo(c: Conversation, key: MessageKey): Conversation {
   const idx = c.order.indexOf(key);
-  if (idx < 0 || c.unread.length === 0) return c;
+  const at = c.byKey[key]?.at;
+  if (idx < 0 || at === undefined || c.unread.length === 0) return c;
   const seen = new Set(c.order.slice(0, idx + 1));
-  const unread = c.unread.filter((k) => !seen.has(k));
-  return unread.length === c.unread.length ? c : { ...c, unread };
+  // An unread message outside the window is covered when it is older than the one seen.
+  const covered = (k: MessageKey): boolean => seen.has(k) || (c.unreadOutside[k] ?? at) < at;
+  const unread = c.unread.filter((k) => !covered(k));
+  if (unread.length === c.unread.length) return c;
+  const unreadOutside: Record<MessageKey, string> = {};
+  for (const k of unread) if (c.unreadOutside[k] !== undefined) unreadOutside[k] = c.unreadOutside[k];
+  return { ...c, unread, unreadOutside };
 }
 
 export function withConversation(s: ChatsSlice, peer: string, f: (c: Conversation) => Conversation): ChatsSlice {
@@ -168,23 +213,72 @@ export function withConversation(s: ChatsSlice, peer: string, f: (c: Conversatio
   return next === c && s.conversations[peer] ? s : { ...s, conversations: { ...s.conversations, [peer]: next } };
 }
 
+/**
+ * Opens a conversation. The one left behind, if it was showing older history, lets its window go
+ * (keeping what is unread): it opens again at the newest messages, and memory stays bounded.
+ */
 export function chatOpened(s: ChatsSlice, peer: string | undefined): ChatsSlice {
-  return s.open === peer ? s : { ...s, open: peer };
+  if (s.open === peer) return s;
+  const left = s.open === undefined ? undefined : s.conversations[s.open];
+  if (!left || left.history.latest) return { ...s, open: peer };
+  const emptied: Conversation = { ...withoutWindow(left), history: emptyConversation(left.peer).history };
+  return { ...s, open: peer, conversations: { ...s.conversations, [left.peer]: emptied } };
 }
 
-/** Adds messages from the store (getHistory): an older page, or the latest one (authoritative). */
+/** The conversation with no message loaded; unread messages keep their place in the count. */
+function withoutWindow(c: Conversation): ConversationDraft {
+  const unreadOutside: Record<MessageKey, string> = { ...c.unreadOutside };
+  for (const k of c.unread) {
+    const m = c.byKey[k];
+    if (m) unreadOutside[k] = m.at;
+  }
+  return { ...draftOf(c), byKey: {}, order: [], unreadOutside };
+}
+
+/** Which page of the store getHistory answered: the newest, or the one before/after the window. */
+export type HistoryPage = 'latest' | 'older' | 'newer';
+
+/**
+ * Adds a page from the store (getHistory). 'latest' merges the newest page into what is held, or
+ * with `authoritative` replaces the window with it (a reload, "jump to newest"); 'older' and
+ * 'newer' extend the window and drop what falls out of `MAX_WINDOW` at the other end.
+ */
 export function historyLoaded(
   s: ChatsSlice,
   peer: string,
   messages: readonly ChatMessage[],
-  opts: { readonly limit: number; readonly older: boolean; readonly authoritative?: boolean },
+  opts: { readonly limit: number; readonly page: HistoryPage; readonly authoritative?: boolean },
 ): ChatsSlice {
   return withConversation(s, peer, (c) => {
+    // A short page means the store has nothing further in that direction.
+    const short = messages.length < opts.limit;
+    if (opts.page === 'latest' && (opts.authoritative || !c.history.latest)) {
+      const d = withoutWindow(c);
+      d.history = { status: 'ready', complete: short, latest: true, generation: c.history.generation + 1 };
+      for (const m of messages) addMessage(d, m, { live: false, replace: true });
+      return { ...d, stale: false };
+    }
     const d = draftOf(c);
     for (const m of messages) addMessage(d, m, { live: false, replace: opts.authoritative === true });
-    // A short page means the store has nothing older.
-    const complete = messages.length < opts.limit || c.history.complete;
-    return { ...d, history: { status: 'ready', complete }, stale: opts.authoritative ? false : d.stale };
+    let { complete, latest } = c.history;
+    if (opts.page === 'older') complete ||= short;
+    if (opts.page === 'newer') latest = short;
+    if (opts.page === 'latest') complete ||= short && d.order.length <= messages.length;
+    const excess = d.order.length - MAX_WINDOW;
+    if (excess > 0) {
+      // Drop the end the user is moving away from (the oldest, unless paging back in time).
+      const older = opts.page === 'older';
+      const dropped = older ? d.order.splice(MAX_WINDOW) : d.order.splice(0, excess);
+      if (older) latest = false;
+      else complete = false;
+      const unread = new Set(d.unread);
+      for (const k of dropped) {
+        const m = d.byKey[k];
+        if (m && unread.has(k)) d.unreadOutside[k] = m.at;
+        delete d.byKey[k];
+      }
+    }
+    return { ...d, history: { status: 'ready', complete, latest, generation: c.history.generation } };
   });
 }
 
@@ -196,9 +290,13 @@ export function historyFailed(s: ChatsSlice, peer: string, error: string): Chats
   return withConversation(s, peer, (c) => ({ ...c, history: { ...c.history, status: 'failed', error } }));
 }
 
-/** Our message as the sendMessage answer confirmed it (main sends no 'message' update for it). */
+/**
+ * Our message as the sendMessage answer confirmed it (main sends no 'message' update for it).
+ * While the window shows older history it is not added: the view goes back to the newest page.
+ */
 export function outgoingAdded(s: ChatsSlice, m: ChatMessage): ChatsSlice {
   return withConversation(s, m.peer, (c) => {
+    if (!c.history.latest) return c;
     const d = draftOf(c);
     return addMessage(d, m, { live: true }) ? d : c;
   });

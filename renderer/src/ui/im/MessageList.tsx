@@ -1,23 +1,27 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import { t } from '../../i18n/en';
 import { getBastion } from '../../ipc/bastion';
-import { loadLatestHistory, loadOlderHistory, markDisplayed } from '../../state/im-actions';
+import { loadLatestHistory, loadNewerHistory, loadOlderHistory, markDisplayed } from '../../state/im-actions';
 import { useConversationStale, useHistoryState, useMessageOrder, useUnreadKeys } from '../../state/im-selectors';
+import type { ChatHistoryState, MessageKey } from '../../state/slices/chats';
 import { useStore } from '../../state/store';
 import { MessageRow } from './MessageRow';
+import { rowHeights } from '../common/row-heights';
 import { useSeenUnread } from '../common/use-seen-unread';
 
-/** Scrolled this close to the top, the next older page is loaded. */
-const LOAD_OLDER_PX = 160;
-
-/** Is the user looking at this window? (XEP-0333: 'displayed' means the user saw it.) */
+/** Scrolled this close to the top (bottom), the next older (newer) page is loaded. */
+const LOAD_PAGE_PX = 160;
+/** A row not measured yet is laid out at this height until it is. */
+const ESTIMATED_ROW_PX = 72;
+const PADDING_PX = 8;
 
 /**
  * The conversation's messages, virtualised (only the rows in and near the viewport are in the
  * DOM), oldest at the top. It follows new messages while scrolled to the bottom, keeps the row
- * being read in place when older history is prepended, loads older pages on scrolling up, and
- * reports the newest unread incoming message that is visible while the window has focus.
+ * being read in place when older history is prepended, loads older (and, after paging back,
+ * newer) pages on scrolling, and reports the newest unread incoming message that is visible
+ * while the window has focus.
  *
  * Row positions are set as style properties from script (CSSOM), which the CSP's
  * style-src 'self' allows; there are no inline style attributes in the markup.
@@ -28,49 +32,21 @@ export function MessageList({ peer, peerName }: { readonly peer: string; readonl
   const unread = useUnreadKeys(peer);
   const stale = useConversationStale(peer);
   const scrollRef = useRef<HTMLDivElement>(null);
-  const scrolledToEnd = useRef(false);
+  const onScroll = useRef<(() => void) | undefined>(undefined);
   const [announcement, setAnnouncement] = useState('');
   const lastAnnounced = useRef<string | undefined>(undefined);
-
-  const virtualizer = useVirtualizer({
-    count: order.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => 72,
-    overscan: 6,
-    getItemKey: (i) => order[i] ?? i,
-    // Chat behaviour: prepending keeps the row being read in place; appending follows when at the bottom.
-    anchorTo: 'end',
-    followOnAppend: true,
-    scrollEndThreshold: 48,
-    paddingStart: 8,
-    paddingEnd: 8,
-  });
+  // The rows mount after the scroller is in the DOM (a layout effect: before the first paint), so
+  // that the virtualizer knows the viewport's size in its first render.
+  const [scrollerMounted, setScrollerMounted] = useState(false);
+  useLayoutEffect(() => setScrollerMounted(true), []);
 
   const loaded = history?.status === 'ready' || (history?.status === 'loading' && order.length > 0);
-
-  // The first page: start at the newest message.
-  useLayoutEffect(() => {
-    if (scrolledToEnd.current || !loaded || order.length === 0) return;
-    scrolledToEnd.current = true;
-    virtualizer.scrollToIndex(order.length - 1, { align: 'end' });
-  }, [loaded, order.length, virtualizer]);
+  const atLatest = history?.latest ?? true;
 
   // An update could not be attributed safely (see applyCorrection): reload from the store.
   useEffect(() => {
     if (stale) void loadLatestHistory(getBastion(), peer, true);
   }, [stale, peer]);
-
-  const unreadNow = useCallback(() => useStore.getState().chats.conversations[peer]?.unread, [peer]);
-  const onSeen = useCallback(
-    (key: string): boolean => {
-      const m = useStore.getState().chats.conversations[peer]?.byKey[key];
-      if (!m) return false;
-      markDisplayed(getBastion(), peer, key, m.id);
-      return true;
-    },
-    [peer],
-  );
-  const checkDisplayed = useSeenUnread({ scrollRef, virtualizer, unreadNow, onSeen, unread, order });
 
   // Screen readers hear new incoming messages (the list itself is not a live region: scrolling
   // adds and removes rows, which must not be announced).
@@ -80,19 +56,9 @@ export function MessageList({ peer, peerName }: { readonly peer: string; readonl
     const first = lastAnnounced.current === undefined;
     lastAnnounced.current = key;
     const m = useStore.getState().chats.conversations[peer]?.byKey[key];
-    if (!first && m && m.direction === 'in') setAnnouncement(t('chat.newMessage', { name: peerName, body: m.body }));
-  }, [order, peer, peerName]);
+    if (!first && atLatest && m && m.direction === 'in') setAnnouncement(t('chat.newMessage', { name: peerName, body: m.body }));
+  }, [order, peer, peerName, atLatest]);
 
-  const onScroll = (): void => {
-    const el = scrollRef.current;
-    if (el && el.scrollTop < LOAD_OLDER_PX && scrolledToEnd.current && history && history.status !== 'loading' && !history.complete) {
-      void loadOlderHistory(getBastion(), peer);
-    }
-    checkDisplayed();
-  };
-
-  const items = virtualizer.getVirtualItems();
-  const setSize = history?.complete ? order.length : -1;
   return (
     <>
       <p className="history-state" data-testid="history-state">
@@ -107,33 +73,125 @@ export function MessageList({ peer, peerName }: { readonly peer: string; readonl
         aria-label={t('chat.history', { name: peerName })}
         // Focusable so that the keyboard can scroll it (WCAG 2.1.1).
         tabIndex={0}
-        onScroll={onScroll}
+        onScroll={() => onScroll.current?.()}
         data-testid="message-scroller"
       >
         {loaded && order.length === 0 && <p className="muted chat-empty-note">{t('chat.empty')}</p>}
-        <ol className="message-list" style={{ height: virtualizer.getTotalSize() }}>
-          {items.map((item) => {
-            const key = order[item.index];
-            if (key === undefined) return null;
-            return (
-              <li
-                key={key}
-                ref={virtualizer.measureElement}
-                data-index={item.index}
-                className="message-slot"
-                style={{ transform: `translateY(${item.start}px)` }}
-                aria-posinset={item.index + 1}
-                aria-setsize={setSize}
-              >
-                <MessageRow peer={peer} msgKey={key} peerName={peerName} />
-              </li>
-            );
-          })}
-        </ol>
+        {/* Mounted with the first page, so that its first render already shows the newest rows. */}
+        {scrollerMounted && loaded && order.length > 0 && history && (
+          <MessageRows peer={peer} peerName={peerName} order={order} history={history} unread={unread} scrollRef={scrollRef} onScroll={onScroll} />
+        )}
       </div>
+      {!atLatest && (
+        <button type="button" className="button-small jump-to-newest" onClick={() => void loadLatestHistory(getBastion(), peer, true)} data-testid="jump-to-newest">
+          {unread.length > 0 ? t('chat.jumpToNewestUnread', { count: unread.length }) : t('chat.jumpToNewest')}
+        </button>
+      )}
       <p className="visually-hidden" aria-live="polite" data-testid="new-message-announcement">
         {announcement}
       </p>
     </>
+  );
+}
+
+function MessageRows(props: {
+  readonly peer: string;
+  readonly peerName: string;
+  readonly order: readonly MessageKey[];
+  readonly history: ChatHistoryState;
+  readonly unread: readonly MessageKey[];
+  readonly scrollRef: RefObject<HTMLDivElement | null>;
+  readonly onScroll: RefObject<(() => void) | undefined>;
+}): React.JSX.Element {
+  const { peer, peerName, order, history, unread, scrollRef, onScroll } = props;
+  /** The window generation the view was last put at the end of (see ChatHistoryState). */
+  const shownGeneration = useRef<number | undefined>(undefined);
+  const orderRef = useRef(order);
+  orderRef.current = order;
+  const heights = useMemo(() => rowHeights(`chat:${peer}`, (i) => orderRef.current[i], () => scrollRef.current?.clientWidth ?? 0), [peer, scrollRef]);
+  // Stable while the order is: a new function would make the virtualizer re-lay out every row on
+  // every render (its measurements are memoised on it).
+  const getItemKey = useCallback((i: number) => order[i] ?? i, [order]);
+  const estimateSize = useCallback((i: number) => heights.get(orderRef.current[i] ?? '') ?? ESTIMATED_ROW_PX, [heights]);
+  // Follow appended messages only when the window held the newest message before: a newer page
+  // appended while scrolling down through older history must not jump to its end.
+  const wasLatest = useRef(history.latest);
+  const follow = history.latest && wasLatest.current;
+  useEffect(() => {
+    wasLatest.current = history.latest;
+  }, [history.latest]);
+
+  const virtualizer = useVirtualizer({
+    count: order.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize,
+    measureElement: heights.measure,
+    overscan: 6,
+    getItemKey,
+    // The first render lays out the newest rows (the view starts at the end), not the oldest.
+    initialRect: { width: scrollRef.current?.clientWidth ?? 0, height: scrollRef.current?.clientHeight ?? 0 },
+    initialOffset: () => {
+      let total = 2 * PADDING_PX;
+      for (let i = 0; i < orderRef.current.length; i++) total += estimateSize(i);
+      return Math.max(0, total - (scrollRef.current?.clientHeight ?? 0));
+    },
+    // Chat behaviour: prepending keeps the row being read in place; appending follows when at the bottom.
+    anchorTo: 'end',
+    followOnAppend: follow,
+    scrollEndThreshold: 48,
+    paddingStart: PADDING_PX,
+    paddingEnd: PADDING_PX,
+  });
+
+  // The first page, and a window replaced by the newest page: start at the newest message.
+  const generation = history.generation;
+  useLayoutEffect(() => {
+    if (shownGeneration.current === generation || order.length === 0) return;
+    shownGeneration.current = generation;
+    virtualizer.scrollToIndex(order.length - 1, { align: 'end' });
+  }, [generation, order.length, virtualizer, scrollRef]);
+
+  const unreadNow = useCallback(() => useStore.getState().chats.conversations[peer]?.unread, [peer]);
+  const onSeen = useCallback(
+    (key: string): boolean => {
+      const m = useStore.getState().chats.conversations[peer]?.byKey[key];
+      if (!m) return false;
+      markDisplayed(getBastion(), peer, key, m.id);
+      return true;
+    },
+    [peer],
+  );
+  const checkDisplayed = useSeenUnread({ scrollRef, virtualizer, unreadNow, onSeen, unread, order });
+
+  onScroll.current = () => {
+    const el = scrollRef.current;
+    if (el && shownGeneration.current !== undefined && history.status !== 'loading') {
+      if (el.scrollTop < LOAD_PAGE_PX && !history.complete) void loadOlderHistory(getBastion(), peer);
+      else if (el.scrollHeight - el.scrollTop - el.clientHeight < LOAD_PAGE_PX && !history.latest) void loadNewerHistory(getBastion(), peer);
+    }
+    checkDisplayed();
+  };
+
+  const setSize = history.complete ? order.length : -1;
+  return (
+    <ol className="message-list" style={{ height: virtualizer.getTotalSize() }}>
+      {virtualizer.getVirtualItems().map((item) => {
+        const key = order[item.index];
+        if (key === undefined) return null;
+        return (
+          <li
+            key={key}
+            ref={virtualizer.measureElement}
+            data-index={item.index}
+            className="message-slot"
+            style={{ transform: `translateY(${item.start}px)` }}
+            aria-posinset={item.index + 1}
+            aria-setsize={setSize}
+          >
+            <MessageRow peer={peer} msgKey={key} peerName={peerName} />
+          </li>
+        );
+      })}
+    </ol>
   );
 }

@@ -1,5 +1,5 @@
 import { defaultRangeExtractor, useVirtualizer, type VirtualItem } from '@tanstack/react-virtual';
-import { useLayoutEffect, useMemo, useRef, useState, type RefObject } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import type { Contact } from '../../../../shared/ipc/index';
 import { t } from '../../i18n/en';
 import type { RosterGroup } from '../../state/roster-groups';
@@ -97,6 +97,8 @@ export function RosterList({
   const focusedKey = useRef<string | undefined>(undefined);
   const pendingFocus = useRef<string | undefined>(undefined);
   const indexByKey = useMemo(() => new Map(rows.map((r, i) => [r.key, i])), [rows]);
+  // Stable while the rows are: a new function re-lays out every row on every render.
+  const getItemKey = useCallback((i: number) => rows[i]?.key ?? i, [rows]);
 
   // The list's offset in the sidebar: follows the height of what is above it (requests, notes, window width).
   useLayoutEffect(() => {
@@ -115,7 +117,7 @@ export function RosterList({
     getScrollElement: () => listRef.current?.parentElement ?? null,
     estimateSize: (i) => (rows[i]?.kind === 'group' ? 32 : 54),
     overscan: 8,
-    getItemKey: (i) => rows[i]?.key ?? i,
+    getItemKey,
     scrollMargin: margin,
     rangeExtractor: (range) => {
       const out = defaultRangeExtractor(range);

@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useMemo, useRef } from 'react';
+import { memo, useCallback, useMemo, useRef } from 'react';
 import type { Occupant } from '../../../../shared/ipc/index';
 import { t } from '../../i18n/en';
 import { allowedActions, GROUP_ROLES, groupOccupants, useOccupant, useOccupants, useRoomJoined, useSelf, type GroupRole, type ModerationAction } from '../../state/rooms-selectors';
@@ -35,15 +35,20 @@ export function OccupantList({ room, onAction }: { readonly room: string; readon
   }, [occupants]);
   const total = rows.reduce((n, r) => (r.kind === 'occupant' ? n + 1 : n), 0);
   const scrollRef = useRef<HTMLDivElement>(null);
+  // Stable while the rows are: a new function re-lays out every row on every render.
+  const getItemKey = useCallback(
+    (i: number) => {
+      const r = rows[i];
+      return r === undefined ? i : r.kind === 'head' ? `head:${r.role}` : `o:${r.nick}`;
+    },
+    [rows],
+  );
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: (i) => (rows[i]?.kind === 'head' ? 30 : 46),
     overscan: 10,
-    getItemKey: (i) => {
-      const r = rows[i];
-      return r === undefined ? i : r.kind === 'head' ? `head:${r.role}` : `o:${r.nick}`;
-    },
+    getItemKey,
   });
 
   return (

@@ -1,11 +1,12 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { t } from '../../i18n/en';
 import { getBastion } from '../../ipc/bastion';
 import { loadOlderRoomHistory, markRoomRead } from '../../state/rooms-actions';
 import { useRoomHistory, useRoomOrder, useRoomUnreadKeys } from '../../state/rooms-selectors';
 import { useStore } from '../../state/store';
 import { RoomEntryRow } from './RoomEntryRow';
+import { rowHeights } from '../common/row-heights';
 import { useSeenUnread } from '../common/use-seen-unread';
 
 const LOAD_OLDER_PX = 160;
@@ -25,12 +26,20 @@ export function RoomMessageList({ room, name }: { readonly room: string; readonl
   const lastAnnounced = useRef<string | undefined>(undefined);
   const [announcement, setAnnouncement] = useState('');
 
+  const orderRef = useRef(order);
+  orderRef.current = order;
+  const heights = useMemo(() => rowHeights(`room:${room}`, (i) => orderRef.current[i], () => scrollRef.current?.clientWidth ?? 0), [room]);
+  // Stable while the order is (see MessageList).
+  const getItemKey = useCallback((i: number) => order[i] ?? i, [order]);
+  const estimateSize = useCallback((i: number) => heights.get(orderRef.current[i] ?? '') ?? 64, [heights]);
+
   const virtualizer = useVirtualizer({
     count: order.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => 64,
+    estimateSize,
+    measureElement: heights.measure,
     overscan: 6,
-    getItemKey: (i) => order[i] ?? i,
+    getItemKey,
     anchorTo: 'end',
     followOnAppend: true,
     scrollEndThreshold: 48,
