@@ -20,7 +20,7 @@ import type { Account } from '../test/support/testbed/info.js';
 import { startApp, type RunningApp } from './support/app';
 import { launchChromium, type BrowserSession } from './support/browser';
 import { chatPeer, type ChatPeer } from './support/peer';
-import { expectAccessible, openApp, passwordLogin, screenshotScreen, waitForRoute } from './support/ui';
+import { addContactAndOpen, expectAccessible, openApp, passwordLogin, screenshotScreen, waitForRoute } from './support/ui';
 
 const STORED = 1500;
 
@@ -106,12 +106,7 @@ describe('a long conversation through the UI (prosody, 1,500 stored messages)', 
   it('paging back holds a bounded window; a message that arrives meanwhile is unread, and scrolling down brings it in order', async () => {
     await passwordLogin(page, me.jid, me.password);
     await waitForRoute(page, 'connected');
-    await page.getByRole('button', { name: 'Add contact' }).click();
-    await page.getByLabel('Address (JID)').fill(peer.jid);
-    await page.getByRole('dialog').getByRole('button', { name: 'Add' }).click();
-    const item = page.locator(`.roster-item[data-jid="${peer.jid}"]`);
-    await expect.poll(() => item.isVisible(), poll).toBe(true);
-    await item.click();
+    const item = await addContactAndOpen(page, peer.jid);
     await expect.poll(() => row(`old-${STORED - 1}`).isVisible(), poll).toBe(true);
     expect(await jump().count()).toBe(0);
 

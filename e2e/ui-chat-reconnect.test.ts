@@ -19,7 +19,7 @@ import { testAddress } from '../test/support/testbed/net.js';
 import { startApp, type RunningApp } from './support/app';
 import { launchChromium, type BrowserSession } from './support/browser';
 import { chatPeer, type ChatPeer } from './support/peer';
-import { expectAccessible, openApp, passwordLogin, screenshotScreen, waitForRoute } from './support/ui';
+import { addContactAndOpen, expectAccessible, openApp, passwordLogin, screenshotScreen, waitForRoute } from './support/ui';
 
 let app: RunningApp;
 let chrome: BrowserSession;
@@ -76,12 +76,7 @@ describe('reconnect banner (prosody behind a cut proxy)', () => {
     await passwordLogin(page, me.jid, me.password);
     await waitForRoute(page, 'connected');
     // A contact to write to (added through the UI).
-    await page.getByRole('button', { name: 'Add contact' }).click();
-    await page.getByLabel('Address (JID)').fill(peer.jid);
-    await page.getByRole('dialog').getByRole('button', { name: 'Add' }).click();
-    const item = page.locator(`.roster-item[data-jid="${peer.jid}"]`);
-    await expect.poll(() => item.isVisible(), poll).toBe(true);
-    await item.click();
+    const item = await addContactAndOpen(page, peer.jid);
     // Let the session finish starting (stream management, roster, archive) before cutting it.
     await new Promise((r) => setTimeout(r, 1500));
 

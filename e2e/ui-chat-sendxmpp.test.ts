@@ -13,7 +13,7 @@ import type { Account } from '../test/support/testbed/info.js';
 import { listen, sendMessage, type PeerListener, type PeerServer } from '../test/support/testbed/peers.js';
 import { startApp, type RunningApp } from './support/app';
 import { launchChromium, type BrowserSession } from './support/browser';
-import { openApp, passwordLogin, screenshotScreen, waitForRoute } from './support/ui';
+import { addContactAndOpen, openApp, passwordLogin, screenshotScreen, waitForRoute } from './support/ui';
 
 let app: RunningApp;
 let chrome: BrowserSession;
@@ -48,12 +48,7 @@ describe('chat with go-sendxmpp through the UI (prosody)', () => {
     const server: PeerServer = { host: tb.servers.prosody.host, port: tb.servers.prosody.port, caCert: tb.pki.caCert, workDir: tb.peersDir };
     await passwordLogin(page, me.jid, me.password);
     await waitForRoute(page, 'connected');
-    await page.getByRole('button', { name: 'Add contact' }).click();
-    await page.getByLabel('Address (JID)').fill(other.jid);
-    await page.getByRole('dialog').getByRole('button', { name: 'Add' }).click();
-    const item = page.locator(`.roster-item[data-jid="${other.jid}"]`).first();
-    await expect.poll(() => item.isVisible(), poll).toBe(true);
-    await item.click();
+    await addContactAndOpen(page, other.jid);
 
     const incoming = `from go-sendxmpp ${randomBytes(4).toString('hex')}`;
     await sendMessage(server, other, me.jid, incoming);

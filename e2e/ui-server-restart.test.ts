@@ -22,7 +22,7 @@ import { randomToken } from '../test/support/testbed/secret.js';
 import { startApp, type RunningApp } from './support/app';
 import { launchChromium, type BrowserSession } from './support/browser';
 import { chatPeerOn, type ChatPeer } from './support/peer';
-import { expectAccessible, openApp, passwordLogin, screenshotScreen, waitForRoute } from './support/ui';
+import { addContactAndOpen, expectAccessible, openApp, passwordLogin, screenshotScreen, waitForRoute } from './support/ui';
 
 let server: PrivateProsody;
 let app: RunningApp;
@@ -106,14 +106,9 @@ describe('server restart through the UI (private prosody, real stop and start)',
   it('signed in through the login screen, one message each way', async () => {
     await passwordLogin(page, me.jid, me.password);
     await waitForRoute(page, 'connected');
-    await page.getByRole('button', { name: 'Add contact' }).click();
-    await page.getByLabel('Address (JID)').fill(peerBefore.jid);
-    await page.getByRole('dialog').getByRole('button', { name: 'Add' }).click();
-    const item = page.locator(`.roster-item[data-jid="${peerBefore.jid}"]`);
-    await expect.poll(() => item.isVisible(), poll).toBe(true);
+    const item = await addContactAndOpen(page, peerBefore.jid);
     // The peer approved: its presence shows.
     await expect.poll(() => text(item.getByTestId('roster-status')), poll).toMatch(/^Available/);
-    await item.click();
 
     peerBefore.messages.send({ to: me.jid, body: said.peerBefore });
     await expect.poll(() => shown(said.peerBefore), poll).toBe(1);

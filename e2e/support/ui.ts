@@ -112,3 +112,17 @@ export async function passwordLogin(page: Page, jid: string, password: string): 
   await ui.password(page).fill(password);
   await ui.connect(page).click();
 }
+
+/**
+ * Adds a contact through the "Add contact" dialog, waits for its roster row and opens the
+ * conversation; returns the row.
+ */
+export async function addContactAndOpen(page: Page, jid: string, timeout = 20_000): Promise<Locator> {
+  await page.getByRole('button', { name: 'Add contact' }).click();
+  await page.getByLabel('Address (JID)').fill(jid);
+  await page.getByRole('dialog').getByRole('button', { name: 'Add' }).click();
+  const item = page.locator(`.roster-item[data-jid="${jid}"]`).first();
+  await expect.poll(() => item.isVisible(), { timeout }).toBe(true);
+  await item.click();
+  return item;
+}

@@ -3,24 +3,18 @@
 // kick with a reason; and a server restart → the core reconnects, rejoins the room by itself
 // and fetches what it missed from the room's archive with no duplicate.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RoomUpdate } from '../../shared/ipc';
-import { createXmppClient, type XmppClient } from '../../electron/main/xmpp/client/client';
+import type { XmppClient } from '../../electron/main/xmpp/client/client';
 import { establishSession } from '../../electron/main/xmpp/session/establish';
-import { DEFAULT_SESSION_POLICY } from '../../electron/main/xmpp/session/policy';
 import { waitFor } from '../support/clients';
 import { startCore, type CoreHarness } from '../support/core-harness';
 import { closeFreshSessions, freshAccount, freshSession } from '../support/fresh-user';
 import { joinRaw, statusCodes } from '../support/muc-raw';
-import { dnsTo } from '../support/proxy-dns';
+import { startPrivateProsody } from '../support/private-prosody';
 import { getTestbed } from '../support/testbed/get-testbed.js';
 import type { ServerKind } from '../support/testbed/info.js';
 import { testAddress } from '../support/testbed/net.js';
-import { issueServerCert } from '../support/testbed/pki.js';
-import { startProsody } from '../support/testbed/prosody.js';
-import { makeRunDir } from '../support/testbed/run-dir.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -83,32 +77,16 @@ describe.each(['prosody', 'ejabberd'] as ServerKind[])('rooms through the core o
 
 describe('rooms survive a server restart (private Prosody)', () => {
   it('[UCR-G1] the core reconnects, rejoins the room by itself and gets what it missed from the archive, each message once', async () => {
-    const tb = getTestbed();
-    const runDir = await makeRunDir('bastion-muc-restart-');
-    cleanup.push(() => runDir.remove());
-    const domain = 'muc-restart.test';
-    const address = testAddress(27);
-    const cert = await issueServerCert(runDir.path, { caCert: tb.pki.caCert, caKey: tb.pki.caKey }, domain);
-    const opts = { dir: path.join(runDir.path, domain), domain, address, caCert: tb.pki.caCert, cert };
-    let server = await startProsody(opts);
-    cleanup.push(() => server.stop());
-    const password = randomBytes(12).toString('hex');
-    await server.register('alice', password);
-    await server.register('bob', password);
-    const dns = dnsTo(domain, address);
-    const ca = await readFile(tb.pki.caCert, 'utf8');
-    const openBob = async (): Promise<XmppClient> => {
-      const s = await establishSession({ account: `bob@${domain}`, auth: { kind: 'password', password }, trustAnchorsPem: ca, policy: { ...DEFAULT_SESSION_POLICY, dnsServers: [] }, dns: dns.port });
-      const c = createXmppClient(s);
-      cleanup.push(() => c.close());
-      return c;
-    };
+    const server = await startPrivateProsody({ domain: 'muc-restart.test', address: testAddress(27) });
+    cleanup.push(() => server.close());
+    const [alice, bob] = await Promise.all([server.account('alice'), server.account('bob')]);
+    const openBob = (): Promise<XmppClient> => server.openSession(bob);
 
-    const h = startCore((env) => ({ ...env, backoff: { initialMs: 500, maxMs: 2000, factor: 2 }, establish: (o) => establishSession({ ...o, dns: dns.port }) }));
+    const h = startCore((env) => ({ ...env, backoff: { initialMs: 500, maxMs: 2000, factor: 2 }, establish: (o) => establishSession({ ...o, dns: server.dns }) }));
     cleanup.push(() => h.close());
     await h.call('acknowledgeConsent', {});
-    expect((await h.call('connect', { account: `alice@${domain}`, auth: { kind: 'password', password } })).ok).toBe(true);
-    const room = `ops-${tag()}@conference.${domain}`;
+    expect((await h.call('connect', { account: alice.jid, auth: { kind: 'password', password: alice.password } })).ok).toBe(true);
+    const room = `ops-${tag()}@conference.${server.domain}`;
     expect((await h.call('createRoom', { room, nick: 'alice', settings: { persistent: true } })).ok).toBe(true);
     const before = `before restart ${tag()}`;
     const b1 = await joinRaw(await openBob(), room, 'bob');
@@ -117,7 +95,7 @@ describe('rooms survive a server restart (private Prosody)', () => {
 
     await server.stop();
     await until(() => h.states().includes('reconnecting'), 15_000);
-    server = await startProsody(opts);
+    await server.start();
     // Bob is back first and speaks while alice is still out of the room: the archive keeps it.
     const missed = `while alice was away ${tag()}`;
     const b2 = await joinRaw(await openBob(), room, 'bob');

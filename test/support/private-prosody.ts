@@ -1,7 +1,7 @@
 // A Prosody of the test's own (own run dir, domain and loopback address, certificate from the
 // test bed's CA) for tests that stop and start the server: the shared test bed's servers serve
-// other test files running in parallel and must never be restarted. `restart()` is a real
-// process stop and start on the same data directory, so accounts, rosters, offline messages and
+// other test files running in parallel and must never be restarted. `stop()` and `start()` are a
+// real process stop and start on the same data directory, so accounts, rosters, offline messages and
 // archives persist as on a production restart.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -7,6 +7,7 @@ import { useConversationStale, useHistoryState, useMessageOrder, useUnreadKeys }
 import type { ChatHistoryState, MessageKey } from '../../state/slices/chats';
 import { useStore } from '../../state/store';
 import { MessageRow } from './MessageRow';
+import { MessageSlots } from '../common/MessageSlots';
 import { rowHeights } from '../common/row-heights';
 import { useSeenUnread } from '../common/use-seen-unread';
 
@@ -22,9 +23,6 @@ const PADDING_PX = 8;
  * being read in place when older history is prepended, loads older (and, after paging back,
  * newer) pages on scrolling, and reports the newest unread incoming message that is visible
  * while the window has focus.
- *
- * Row positions are set as style properties from script (CSSOM), which the CSP's
- * style-src 'self' allows; there are no inline style attributes in the markup.
  */
 export function MessageList({ peer, peerName }: { readonly peer: string; readonly peerName: string }): React.JSX.Element {
   const order = useMessageOrder(peer);
@@ -172,26 +170,12 @@ function MessageRows(props: {
     checkDisplayed();
   };
 
-  const setSize = history.complete ? order.length : -1;
   return (
-    <ol className="message-list" style={{ height: virtualizer.getTotalSize() }}>
-      {virtualizer.getVirtualItems().map((item) => {
-        const key = order[item.index];
-        if (key === undefined) return null;
-        return (
-          <li
-            key={key}
-            ref={virtualizer.measureElement}
-            data-index={item.index}
-            className="message-slot"
-            style={{ transform: `translateY(${item.start}px)` }}
-            aria-posinset={item.index + 1}
-            aria-setsize={setSize}
-          >
-            <MessageRow peer={peer} msgKey={key} peerName={peerName} />
-          </li>
-        );
-      })}
-    </ol>
+    <MessageSlots
+      virtualizer={virtualizer}
+      order={order}
+      setSize={history.complete ? order.length : -1}
+      row={(key) => <MessageRow peer={peer} msgKey={key} peerName={peerName} />}
+    />
   );
 }

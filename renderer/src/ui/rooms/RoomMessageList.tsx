@@ -6,6 +6,7 @@ import { loadOlderRoomHistory, markRoomRead } from '../../state/rooms-actions';
 import { useRoomHistory, useRoomOrder, useRoomUnreadKeys } from '../../state/rooms-selectors';
 import { useStore } from '../../state/store';
 import { RoomEntryRow } from './RoomEntryRow';
+import { MessageSlots } from '../common/MessageSlots';
 import { rowHeights } from '../common/row-heights';
 import { useSeenUnread } from '../common/use-seen-unread';
 
@@ -85,7 +86,6 @@ export function RoomMessageList({ room, name }: { readonly room: string; readonl
     checkSeen();
   };
 
-  const items = virtualizer.getVirtualItems();
   const setSize = history?.complete ? order.length : -1;
   return (
     <>
@@ -96,25 +96,7 @@ export function RoomMessageList({ room, name }: { readonly room: string; readonl
       </p>
       <div ref={scrollRef} className="message-scroller" role="region" aria-label={t('rooms.history', { name })} tabIndex={0} onScroll={onScroll} data-testid="room-scroller">
         {loaded && order.length === 0 && <p className="muted chat-empty-note">{t('rooms.empty')}</p>}
-        <ol className="message-list" style={{ height: virtualizer.getTotalSize() }}>
-          {items.map((item) => {
-            const key = order[item.index];
-            if (key === undefined) return null;
-            return (
-              <li
-                key={key}
-                ref={virtualizer.measureElement}
-                data-index={item.index}
-                className="message-slot"
-                style={{ transform: `translateY(${item.start}px)` }}
-                aria-posinset={item.index + 1}
-                aria-setsize={setSize}
-              >
-                <RoomEntryRow room={room} entryKey={key} />
-              </li>
-            );
-          })}
-        </ol>
+        <MessageSlots virtualizer={virtualizer} order={order} setSize={setSize} row={(key) => <RoomEntryRow room={room} entryKey={key} />} />
       </div>
       <p className="visually-hidden" aria-live="polite" data-testid="room-announcement">
         {announcement}
