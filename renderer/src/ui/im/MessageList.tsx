@@ -1,5 +1,4 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type RefObject } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import { t } from '../../i18n/en';
 import { getBastion } from '../../ipc/bastion';
 import { loadLatestHistory, loadNewerHistory, loadOlderHistory, markDisplayed } from '../../state/im-actions';
@@ -8,14 +7,13 @@ import type { ChatHistoryState, MessageKey } from '../../state/slices/chats';
 import { useStore } from '../../state/store';
 import { MessageRow } from './MessageRow';
 import { MessageSlots } from '../common/MessageSlots';
-import { rowHeights } from '../common/row-heights';
+import { useMessageVirtualizer } from '../common/use-message-virtualizer';
 import { useSeenUnread } from '../common/use-seen-unread';
 
 /** Scrolled this close to the top (bottom), the next older (newer) page is loaded. */
 const LOAD_PAGE_PX = 160;
 /** A row not measured yet is laid out at this height until it is. */
 const ESTIMATED_ROW_PX = 72;
-const PADDING_PX = 8;
 
 /**
  * The conversation's messages, virtualised (only the rows in and near the viewport are in the
@@ -104,13 +102,6 @@ function MessageRows(props: {
   const { peer, peerName, order, history, unread, scrollRef, onScroll } = props;
   /** The window generation the view was last put at the end of (see ChatHistoryState). */
   const shownGeneration = useRef<number | undefined>(undefined);
-  const orderRef = useRef(order);
-  orderRef.current = order;
-  const heights = useMemo(() => rowHeights(`chat:${peer}`, (i) => orderRef.current[i], () => scrollRef.current?.clientWidth ?? 0), [peer, scrollRef]);
-  // Stable while the order is: a new function would make the virtualizer re-lay out every row on
-  // every render (its measurements are memoised on it).
-  const getItemKey = useCallback((i: number) => order[i] ?? i, [order]);
-  const estimateSize = useCallback((i: number) => heights.get(orderRef.current[i] ?? '') ?? ESTIMATED_ROW_PX, [heights]);
   // Follow appended messages only when the window held the newest message before: a newer page
   // appended while scrolling down through older history must not jump to its end.
   const wasLatest = useRef(history.latest);
@@ -118,28 +109,7 @@ function MessageRows(props: {
   useEffect(() => {
     wasLatest.current = history.latest;
   }, [history.latest]);
-
-  const virtualizer = useVirtualizer({
-    count: order.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize,
-    measureElement: heights.measure,
-    overscan: 6,
-    getItemKey,
-    // The first render lays out the newest rows (the view starts at the end), not the oldest.
-    initialRect: { width: scrollRef.current?.clientWidth ?? 0, height: scrollRef.current?.clientHeight ?? 0 },
-    initialOffset: () => {
-      let total = 2 * PADDING_PX;
-      for (let i = 0; i < orderRef.current.length; i++) total += estimateSize(i);
-      return Math.max(0, total - (scrollRef.current?.clientHeight ?? 0));
-    },
-    // Chat behaviour: prepending keeps the row being read in place; appending follows when at the bottom.
-    anchorTo: 'end',
-    followOnAppend: follow,
-    scrollEndThreshold: 48,
-    paddingStart: PADDING_PX,
-    paddingEnd: PADDING_PX,
-  });
+  const virtualizer = useMessageVirtualizer({ list: `chat:${peer}`, order, scrollRef, estimatePx: ESTIMATED_ROW_PX, follow });
 
   // The first page, and a window replaced by the newest page: start at the newest message.
   const generation = history.generation;

@@ -1,5 +1,4 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { t } from '../../i18n/en';
 import { getBastion } from '../../ipc/bastion';
 import { loadOlderRoomHistory, markRoomRead } from '../../state/rooms-actions';
@@ -7,7 +6,7 @@ import { useRoomHistory, useRoomOrder, useRoomUnreadKeys } from '../../state/roo
 import { useStore } from '../../state/store';
 import { RoomEntryRow } from './RoomEntryRow';
 import { MessageSlots } from '../common/MessageSlots';
-import { rowHeights } from '../common/row-heights';
+import { useMessageVirtualizer } from '../common/use-message-virtualizer';
 import { useSeenUnread } from '../common/use-seen-unread';
 
 const LOAD_OLDER_PX = 160;
@@ -27,26 +26,7 @@ export function RoomMessageList({ room, name }: { readonly room: string; readonl
   const lastAnnounced = useRef<string | undefined>(undefined);
   const [announcement, setAnnouncement] = useState('');
 
-  const orderRef = useRef(order);
-  orderRef.current = order;
-  const heights = useMemo(() => rowHeights(`room:${room}`, (i) => orderRef.current[i], () => scrollRef.current?.clientWidth ?? 0), [room]);
-  // Stable while the order is (see MessageList).
-  const getItemKey = useCallback((i: number) => order[i] ?? i, [order]);
-  const estimateSize = useCallback((i: number) => heights.get(orderRef.current[i] ?? '') ?? 64, [heights]);
-
-  const virtualizer = useVirtualizer({
-    count: order.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize,
-    measureElement: heights.measure,
-    overscan: 6,
-    getItemKey,
-    anchorTo: 'end',
-    followOnAppend: true,
-    scrollEndThreshold: 48,
-    paddingStart: 8,
-    paddingEnd: 8,
-  });
+  const virtualizer = useMessageVirtualizer({ list: `room:${room}`, order, scrollRef, estimatePx: 64, follow: true });
 
   const loaded = history?.status === 'ready' || history?.status === 'failed' || order.length > 0;
 
