@@ -6,8 +6,19 @@ export interface RosterGroup {
   readonly contacts: readonly Contact[];
 }
 
-const byName = (a: string, b: string): number => a.localeCompare(b, undefined, { sensitivity: 'base' }) || (a < b ? -1 : a > b ? 1 : 0);
+// One collator for every comparison: `localeCompare` with options looks one up per call, which
+// made sorting a 5,000-contact roster a 100 ms task.
+const collator = new Intl.Collator(undefined, { sensitivity: 'base' });
+const byName = (a: string, b: string): number => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 const label = (c: Contact): string => c.name?.trim() || c.jid;
+
+/** Contacts sorted by their shown name (each label computed once, not once per comparison). */
+function sortedByLabel(list: readonly Contact[]): Contact[] {
+  return list
+    .map((c) => ({ c, l: label(c) }))
+    .sort((x, y) => byName(x.l, y.l))
+    .map((x) => x.c);
+}
 
 /** Does the contact match the search box (name or JID, case-insensitive, anywhere)? */
 export function matchesQuery(c: Contact, query: string): boolean {
@@ -34,5 +45,5 @@ export function groupContacts(contacts: Readonly<Record<string, Contact>>, query
   }
   return [...groups.entries()]
     .sort(([a], [b]) => (a === undefined ? 1 : b === undefined ? -1 : byName(a, b)))
-    .map(([name, list]) => ({ name, contacts: list.sort((x, y) => byName(label(x), label(y))) }));
+    .map(([name, list]) => ({ name, contacts: sortedByLabel(list) }));
 }
