@@ -171,6 +171,8 @@ export const en = {
   'chat.peerLine': '{jid} · {show}',
   'chat.history': 'Messages with {name}',
   'chat.loadingOlder': 'Loading older messages…',
+  'chat.loadingNewer': 'Loading newer messages…',
+  'chat.loading': 'Loading messages…',
   'chat.jumpToNewest': 'Jump to the newest messages',
   'chat.jumpToNewestUnread': 'Jump to the newest messages ({count} unread)',
   'chat.start': 'Start of the conversation',

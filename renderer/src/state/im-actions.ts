@@ -25,7 +25,7 @@ const conversationOf = (peer: string) => useStore.getState().chats.conversations
  */
 export async function loadLatestHistory(api: BastionApi, peer: string, authoritative = false): Promise<void> {
   const detached = conversationOf(peer)?.history.latest === false;
-  dispatch(on('chats', (s) => historyLoading(s, peer)));
+  dispatch(on('chats', (s) => historyLoading(s, peer, 'latest')));
   const r = await api.invoke('getHistory', { peer, limit: HISTORY_PAGE });
   dispatch(
     on('chats', (s) => (r.ok ? historyLoaded(s, peer, r.value.messages, { limit: HISTORY_PAGE, page: 'latest', authoritative }) : historyFailed(s, peer, r.error.message))),
@@ -44,7 +44,7 @@ export async function loadOlderHistory(api: BastionApi, peer: string): Promise<v
   const oldestKey = c.order[0];
   const oldest = oldestKey ? c.byKey[oldestKey] : undefined;
   const before = oldest?.at;
-  dispatch(on('chats', (s) => historyLoading(s, peer)));
+  dispatch(on('chats', (s) => historyLoading(s, peer, 'older')));
   // (time, id) cursor: messages sharing the oldest one's millisecond are not skipped.
   const r = await api.invoke('getHistory', { peer, limit: HISTORY_PAGE, ...(before ? { before } : {}), ...(oldest ? { beforeId: oldest.id } : {}) });
   dispatch(on('chats', (s) => (r.ok ? historyLoaded(s, peer, r.value.messages, { limit: HISTORY_PAGE, page: 'older' }) : historyFailed(s, peer, r.error.message))));
@@ -64,7 +64,7 @@ export async function loadNewerHistory(api: BastionApi, peer: string): Promise<v
 
 /** Loads the page after `newest` into the window; the page, or undefined when it failed. */
 async function pageAfter(api: BastionApi, peer: string, newest: ChatMessage): Promise<readonly ChatMessage[] | undefined> {
-  dispatch(on('chats', (s) => historyLoading(s, peer)));
+  dispatch(on('chats', (s) => historyLoading(s, peer, 'newer')));
   const r = await api.invoke('getHistory', { peer, limit: HISTORY_PAGE, after: newest.at, afterId: newest.id });
   dispatch(on('chats', (s) => (r.ok ? historyLoaded(s, peer, r.value.messages, { limit: HISTORY_PAGE, page: 'newer' }) : historyFailed(s, peer, r.error.message))));
   return r.ok ? r.value.messages : undefined;

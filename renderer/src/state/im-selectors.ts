@@ -25,7 +25,6 @@ export const useMessageOrder = (peer: string): readonly MessageKey[] => useStore
 export const useMessage = (peer: string, key: MessageKey) => useStore((s) => conversation(s, peer)?.byKey[key]);
 export const usePeerChatState = (peer: string) => useStore((s) => conversation(s, peer)?.peerState);
 export const useHistoryState = (peer: string) => useStore((s) => conversation(s, peer)?.history);
-export const useConversationStale = (peer: string): boolean => useStore((s) => conversation(s, peer)?.stale ?? false);
 export const useAccount = (): string => useStore((s) => s.connection.current.account ?? '');
 export const useIsOnline = (): boolean => useStore((s) => s.connection.current.state === 'connected');
 /** Everything a roster row shows besides the contact itself, in one subscription compared field by field. */

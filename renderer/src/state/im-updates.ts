@@ -125,7 +125,7 @@ export function applyImBatch<S extends ImState>(state: S, updates: readonly ImUp
 
 /** A draft that ended up equal to what it was copied from (no-op updates): keep the old object. */
 function unchanged(c: Conversation, d: ConversationDraft): boolean {
-  if (c.peerState !== d.peerState || c.stale !== d.stale || c.order.length !== d.order.length || c.unread.length !== d.unread.length) return false;
+  if (c.peerState !== d.peerState || c.order.length !== d.order.length || c.unread.length !== d.unread.length) return false;
   const keys = Object.keys(d.byKey);
   if (keys.length !== Object.keys(c.byKey).length || keys.some((k) => c.byKey[k] !== d.byKey[k])) return false;
   const pa = Object.keys(c.pendingStates);

@@ -27,6 +27,8 @@ export interface ChatHistoryState extends HistoryState {
   readonly latest: boolean;
   /** Counts the times the window was replaced by the newest page: the view then starts again at the end. */
   readonly generation: number;
+  /** While loading: which page is on its way (what the view says meanwhile). */
+  readonly loading?: HistoryPage | undefined;
 }
 
 /** The most messages of one conversation the renderer holds (10 pages). */
@@ -47,8 +49,6 @@ export interface Conversation {
   readonly history: ChatHistoryState;
   /** State updates that arrived before the sendMessage answer that creates the message. */
   readonly pendingStates: Readonly<Record<string, MessageStateName>>;
-  /** An update could not be attributed safely: the view reloads the conversation from the store. */
-  readonly stale: boolean;
 }
 
 export interface ChatsSlice {
@@ -68,7 +68,6 @@ export const emptyConversation = (peer: string): Conversation => ({
   peerState: undefined,
   history: { status: 'idle', complete: false, latest: true, generation: 0 },
   pendingStates: {},
-  stale: false,
 });
 
 /** A conversation being changed by one batch: copied once, then mutated in place. */
@@ -81,7 +80,6 @@ export interface ConversationDraft {
   peerState: ChatStateName | undefined;
   history: ChatHistoryState;
   pendingStates: Record<string, MessageStateName>;
-  stale: boolean;
 }
 
 /** Copies are O(window), never O(history): the window is bounded by `MAX_WINDOW`. */
@@ -180,11 +178,6 @@ export function applyMessageState(d: ConversationDraft, id: string, state: Messa
   if (next !== m.state) d.byKey[key] = { ...m, state: next };
 }
 
-/**
- * XEP-0308 correction. The update names the peer and the id, not the direction: when both one
- * of ours and one of theirs carry that id, guessing could show the peer's words as ours, so the
- * conversation is reloaded from the store instead (which knows).
- */
 /** XEP-0308: main says whose message it was, so an id both sides happened to use is not confused. */
 export function applyCorrection(d: ConversationDraft, direction: 'in' | 'out', id: string, body: string): void {
   const key = messageKey(direction, id);
@@ -256,7 +249,7 @@ export function historyLoaded(
       const d = withoutWindow(c);
       d.history = { status: 'ready', complete: short, latest: true, generation: c.history.generation + 1 };
       for (const m of messages) addMessage(d, m, { live: false, replace: true });
-      return { ...d, stale: false };
+      return d;
     }
     const d = draftOf(c);
     for (const m of messages) addMessage(d, m, { live: false, replace: opts.authoritative === true });
@@ -282,8 +275,8 @@ export function historyLoaded(
   });
 }
 
-export function historyLoading(s: ChatsSlice, peer: string): ChatsSlice {
-  return withConversation(s, peer, (c) => ({ ...c, history: { ...c.history, status: 'loading', error: undefined } }));
+export function historyLoading(s: ChatsSlice, peer: string, page: HistoryPage): ChatsSlice {
+  return withConversation(s, peer, (c) => ({ ...c, history: { ...c.history, status: 'loading', loading: page, error: undefined } }));
 }
 
 export function historyFailed(s: ChatsSlice, peer: string, error: string): ChatsSlice {

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObje
 import { t } from '../../i18n/en';
 import { getBastion } from '../../ipc/bastion';
 import { loadLatestHistory, loadNewerHistory, loadOlderHistory, markDisplayed } from '../../state/im-actions';
-import { useConversationStale, useHistoryState, useMessageOrder, useUnreadKeys } from '../../state/im-selectors';
+import { useHistoryState, useMessageOrder, useUnreadKeys } from '../../state/im-selectors';
 import type { ChatHistoryState, MessageKey } from '../../state/slices/chats';
 import { useStore } from '../../state/store';
 import { MessageRow } from './MessageRow';
@@ -26,7 +26,6 @@ export function MessageList({ peer, peerName }: { readonly peer: string; readonl
   const order = useMessageOrder(peer);
   const history = useHistoryState(peer);
   const unread = useUnreadKeys(peer);
-  const stale = useConversationStale(peer);
   const scrollRef = useRef<HTMLDivElement>(null);
   const onScroll = useRef<(() => void) | undefined>(undefined);
   const [announcement, setAnnouncement] = useState('');
@@ -38,11 +37,6 @@ export function MessageList({ peer, peerName }: { readonly peer: string; readonl
 
   const loaded = history?.status === 'ready' || (history?.status === 'loading' && order.length > 0);
   const atLatest = history?.latest ?? true;
-
-  // An update could not be attributed safely (see applyCorrection): reload from the store.
-  useEffect(() => {
-    if (stale) void loadLatestHistory(getBastion(), peer, true);
-  }, [stale, peer]);
 
   // Screen readers hear new incoming messages (the list itself is not a live region: scrolling
   // adds and removes rows, which must not be announced).
@@ -58,7 +52,7 @@ export function MessageList({ peer, peerName }: { readonly peer: string; readonl
   return (
     <>
       <p className="history-state" data-testid="history-state">
-        {history?.status === 'loading' && order.length > 0 && t('chat.loadingOlder')}
+        {history?.status === 'loading' && order.length > 0 && t(history.loading === 'older' ? 'chat.loadingOlder' : history.loading === 'newer' ? 'chat.loadingNewer' : 'chat.loading')}
         {history?.status === 'failed' && t('chat.historyFailed', { message: history.error ?? '' })}
         {history?.status === 'ready' && history.complete && order.length > 0 && t('chat.start')}
       </p>
