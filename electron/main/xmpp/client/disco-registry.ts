@@ -5,7 +5,7 @@
  */
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 
 export const NS_DATA_FORMS = 'jabber:x:data';
 
@@ -55,9 +55,9 @@ export function createDiscoRegistry(): DiscoRegistry {
   const identities = new Set<DiscoIdentity>();
   const extensions = new Set<DiscoForm | (() => DiscoForm | Element)>();
   const read = (f: DiscoForm | (() => DiscoForm | Element)): DiscoForm | Element => (typeof f === 'function' ? f() : f);
-  const changes = new Set<() => void>();
+  const changes = createEmitter<void>();
   const changed = (): void => {
-    for (const cb of [...changes]) cb();
+    changes.emit();
   };
   return {
     addFeature(ns) {
@@ -100,12 +100,7 @@ export function createDiscoRegistry(): DiscoRegistry {
         const parsed = parseExtensionForm(form);
         return parsed.kind === 'form' ? [parsed.form] : [];
       }),
-    onDidChange(cb) {
-      changes.add(cb);
-      return () => {
-        changes.delete(cb);
-      };
-    },
+    onDidChange: changes.on,
   };
 }
 

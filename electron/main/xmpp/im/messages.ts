@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import type { XmppClient } from '../client/client';
 import { registerReceipts } from '../xep/0184-receipts';
 import { carbonsPrivateHints } from '../xep/0280-carbons';
@@ -44,8 +44,8 @@ export interface MessagesModule {
 }
 
 export function registerMessages(client: XmppClient, opts: { readonly sendReceipts: () => boolean }): MessagesModule {
-  const received = new Set<(m: ParsedMessage) => void>();
-  const refused = new Set<(reason: string) => void>();
+  const received = createEmitter<ParsedMessage>();
+  const refused = createEmitter<string>();
   const excluded = new Set<(m: ParsedMessage) => boolean>();
   const receipts = registerReceipts(client, { send: opts.sendReceipts });
   const disposers: Disposer[] = [
@@ -62,12 +62,12 @@ export function registerMessages(client: XmppClient, opts: { readonly sendReceip
       if (isInvitation(el)) return;
       const r = parseMessage(el);
       if (!r.ok) {
-        for (const cb of [...refused]) cb(r.reason);
+        refused.emit(r.reason);
         return;
       }
       for (const test of excluded) if (test(r.message)) return;
       receipts.answer(r.message);
-      for (const cb of [...received]) cb(r.message);
+      received.emit(r.message);
     }),
   ];
 
@@ -84,18 +84,8 @@ export function registerMessages(client: XmppClient, opts: { readonly sendReceip
     markDisplayed(to, id) {
       client.send(xml('message', { to, type: 'chat' }, xml('displayed', { xmlns: NS.markers, id }), xml('store', { xmlns: 'urn:xmpp:hints' })));
     },
-    onDidReceiveMessage(cb) {
-      received.add(cb);
-      return () => {
-        received.delete(cb);
-      };
-    },
-    onDidRefuseMessage(cb) {
-      refused.add(cb);
-      return () => {
-        refused.delete(cb);
-      };
-    },
+    onDidReceiveMessage: received.on,
+    onDidRefuseMessage: refused.on,
     exclude(test) {
       excluded.add(test);
       return () => {

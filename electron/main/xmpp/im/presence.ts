@@ -6,7 +6,7 @@
  */
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { bareOf, parseJid, type BareJid, type FullJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
 
@@ -102,9 +102,9 @@ export function registerPresence(client: XmppClient): PresenceModule {
   const extensions = new Set<PresenceExtension>();
   const excluded = new Set<(from: BareJid) => boolean>();
   let current: OwnPresence | undefined;
-  const listeners = new Set<(e: PresenceEvent) => void>();
+  const listeners = createEmitter<PresenceEvent>();
   const emit = (e: PresenceEvent): void => {
-    for (const cb of [...listeners]) cb(e);
+    listeners.emit(e);
   };
   const subscription = (type: string, to: BareJid, status?: string): void =>
     client.send(xml('presence', { to, type }, ...(status ? [xml('status', {}, status)] : [])));
@@ -185,12 +185,7 @@ export function registerPresence(client: XmppClient): PresenceModule {
     cancel: (to) => subscription('unsubscribe', to),
     pendingRequests: () => [...pending],
     resources: (of) => [...(online.get(of)?.values() ?? [])],
-    onDidChangePresence(cb) {
-      listeners.add(cb);
-      return () => {
-        listeners.delete(cb);
-      };
-    },
+    onDidChangePresence: listeners.on,
     addExtension(ext) {
       extensions.add(ext);
       return () => {

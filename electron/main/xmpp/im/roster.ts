@@ -5,7 +5,7 @@
  */
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { bareOf, parseJid, type BareJid } from '../../../../shared/xmpp/jid';
 import { StanzaError, type XmppClient } from '../client/client';
 
@@ -54,10 +54,10 @@ export interface RosterModule {
 export function registerRoster(client: XmppClient): RosterModule {
   const items = new Map<BareJid, RosterItem>();
   let version: string | undefined;
-  const listeners = new Set<(c: readonly RosterChange[], v: string | undefined) => void>();
+  const listeners = createEmitter<{ readonly changes: readonly RosterChange[]; readonly version: string | undefined }>();
   const emit = (changes: readonly RosterChange[]): void => {
     if (changes.length === 0) return;
-    for (const cb of [...listeners]) cb(changes, version);
+    listeners.emit({ changes, version });
   };
 
   function apply(el: Element): RosterChange | undefined {
@@ -116,12 +116,7 @@ export function registerRoster(client: XmppClient): RosterModule {
     async remove(jid) {
       await client.request('set', undefined, xml('query', { xmlns: NS_ROSTER }, xml('item', { jid, subscription: 'remove' })));
     },
-    onDidChangeRoster(cb) {
-      listeners.add(cb);
-      return () => {
-        listeners.delete(cb);
-      };
-    },
+    onDidChangeRoster: (cb) => listeners.on((e) => cb(e.changes, e.version)),
     dispose: disposePush,
   };
 }

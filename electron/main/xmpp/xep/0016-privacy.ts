@@ -9,7 +9,7 @@
  */
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { assertNever } from '../../../../shared/util/assert-never';
 import { bareOf, fullOf, parseJid } from '../../../../shared/xmpp/jid';
 import { IqError, StanzaError, type XmppClient } from '../client/client';
@@ -252,7 +252,7 @@ export function onlyMyContactsItems(own: string, carried: readonly PrivacyItem[]
 }
 
 export function registerPrivacy(client: XmppClient): PrivacyModule {
-  const listeners = new Set<(name: string) => void>();
+  const listChanged = createEmitter<string>();
   const ask = async (type: 'get' | 'set', what: string, ...children: Element[]): Promise<Element> => {
     try {
       return await client.request(type, undefined, xml('query', { xmlns: NS_PRIVACY }, ...children));
@@ -271,7 +271,7 @@ export function registerPrivacy(client: XmppClient): PrivacyModule {
     const name = lists[0]?.attrs.name;
     // §2.7: a push names exactly one list.
     if (lists.length !== 1 || typeof name !== 'string' || name === '') throw new StanzaError('bad-request', 'modify');
-    for (const cb of [...listeners]) cb(name);
+    listChanged.emit(name);
     return undefined;
   });
 
@@ -368,12 +368,7 @@ export function registerPrivacy(client: XmppClient): PrivacyModule {
       // the preset's last rule included: then it no longer filters anything.
       return (await api.getList(ONLY_CONTACTS_LIST)).some(isFinalDeny);
     },
-    onDidChangeList(cb) {
-      listeners.add(cb);
-      return () => {
-        listeners.delete(cb);
-      };
-    },
+    onDidChangeList: listChanged.on,
     dispose: disposePush,
   };
   return api;

@@ -10,7 +10,7 @@
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
 import { randomUUID } from 'node:crypto';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { bareOf, parseJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
 import { NS, parseMessage, type ParsedMessage } from '../im/message-parse';
@@ -131,8 +131,8 @@ export function registerMulticast(client: XmppClient, opts: { readonly now?: () 
   let discovering: Promise<string | undefined> | undefined;
   /** Multicasts in flight, so a service error can turn into individual copies (bounded). */
   const inFlight = new Map<string, OutgoingMulticast>();
-  const addressed = new Set<(m: ParsedMessage, a: ReceivedAddresses) => void>();
-  const fallbacks = new Set<(e: { readonly id: string; readonly condition: string }) => void>();
+  const addressed = createEmitter<readonly [ParsedMessage, ReceivedAddresses]>();
+  const fallbacks = createEmitter<{ readonly id: string; readonly condition: string }>();
 
   async function hasAddressing(jid: string): Promise<boolean> {
     const r = await client.request('get', jid, xml('query', { xmlns: NS_DISCO_INFO }), 10_000);
@@ -222,14 +222,14 @@ export function registerMulticast(client: XmppClient, opts: { readonly now?: () 
       } catch {
         return; // the stream is gone
       }
-      for (const cb of [...fallbacks]) cb({ id, condition: cond });
+      fallbacks.emit({ id, condition: cond });
       return;
     }
     if (!el.getChild('addresses', NS_ADDRESS)) return;
     const a = addressesOf(el);
     const parsed = parseMessage(el);
     if (!a || !parsed.ok) return;
-    for (const cb of [...addressed]) cb(parsed.message, a);
+    addressed.emit([parsed.message, a]);
   });
 
   function addressesOf(el: Element): ReceivedAddresses | undefined {
@@ -266,18 +266,8 @@ export function registerMulticast(client: XmppClient, opts: { readonly now?: () 
       return { id: base, via: 'service', service, stanzas: [{ to: service, id: base }] };
     },
     addressesOf,
-    onDidReceiveAddressed(cb) {
-      addressed.add(cb);
-      return () => {
-        addressed.delete(cb);
-      };
-    },
-    onDidFallBack(cb) {
-      fallbacks.add(cb);
-      return () => {
-        fallbacks.delete(cb);
-      };
-    },
+    onDidReceiveAddressed: (cb) => addressed.on(([m, a]) => cb(m, a)),
+    onDidFallBack: fallbacks.on,
     dispose: () => {
       off();
       offFeature();

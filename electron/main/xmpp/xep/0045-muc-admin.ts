@@ -9,7 +9,7 @@
  */
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { bareOf, parseJid, type BareJid } from '../../../../shared/xmpp/jid';
 import { IqError, type XmppClient } from '../client/client';
 import { errorCondition } from '../client/iq-tracker';
@@ -200,8 +200,9 @@ const readableClosed = 'The connection was lost before the room answered';
 const problemsText = (problems: readonly FieldProblem[]): string => problems.map((p) => (p.var ? `${p.var}: ${p.reason}` : p.reason)).join('; ');
 
 export function registerMucAdmin(client: XmppClient, opts: MucAdminOptions = {}): MucAdminModule {
-  const voiceListeners = new Set<(r: VoiceRequest) => void>();
-  const refusedListeners = new Set<(reason: string) => void>();
+  const voiceRequests = createEmitter<VoiceRequest>();
+  const refusedRequests = createEmitter<string>();
+  const handlingFailed = (e: unknown): void => refusedRequests.emit(`voice request handling failed: ${e instanceof Error ? e.message : String(e)}`);
 
   async function iq(op: MucOp, type: 'get' | 'set', room: BareJid, payload: Element): Promise<Element> {
     try {
@@ -316,11 +317,11 @@ export function registerMucAdmin(client: XmppClient, opts: MucAdminOptions = {})
       try {
         const r = parseVoiceRequest(m);
         if (!r) return;
-        if (!r.ok) for (const cb of [...refusedListeners]) cb(r.reason);
-        else for (const cb of [...voiceListeners]) cb(r.request);
+        if (!r.ok) refusedRequests.emit(r.reason);
+        else voiceRequests.emit(r.request);
       } catch (e: unknown) {
         // Never throw out of a stanza handler (a listener's bug must not break routing).
-        for (const cb of [...refusedListeners]) cb(`voice request handling failed: ${e instanceof Error ? e.message : String(e)}`);
+        handlingFailed(e);
       }
     }),
   ];
@@ -382,22 +383,20 @@ export function registerMucAdmin(client: XmppClient, opts: MucAdminOptions = {})
       if (!sub.ok) throw new MucAdminError('invalid-answers', `the voice request form cannot be answered: ${problemsText(sub.problems)}`, { problems: sub.problems });
       client.send(xml('message', { to: request.room }, sub.element));
     },
-    onDidReceiveVoiceRequest(cb) {
-      voiceListeners.add(cb);
-      return () => {
-        voiceListeners.delete(cb);
-      };
-    },
-    onDidRefuseVoiceRequest(cb) {
-      refusedListeners.add(cb);
-      return () => {
-        refusedListeners.delete(cb);
-      };
-    },
+    // The emitter isolates each listener; one that throws is still reported as a refusal.
+    onDidReceiveVoiceRequest: (cb) =>
+      voiceRequests.on((r) => {
+        try {
+          cb(r);
+        } catch (e: unknown) {
+          handlingFailed(e);
+        }
+      }),
+    onDidRefuseVoiceRequest: refusedRequests.on,
     dispose() {
       for (const d of disposers) d();
-      voiceListeners.clear();
-      refusedListeners.clear();
+      voiceRequests.clear();
+      refusedRequests.clear();
     },
   };
 }

@@ -3,7 +3,7 @@
  * and the API, 0045-muc-messages.ts for messages, 0045-muc-history.ts for history) share. Sets
  * and maps here are bounded: a room cannot make us remember without limit.
  */
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import type { BareJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
 import type { ChangeBatcher, Occupant, OccupantStore } from './0045-muc-occupants';
@@ -124,22 +124,10 @@ export interface MucContext {
 
 /** A typed listener set: `add` returns the disposer; `fire` never lets a listener break the caller. */
 export function listenerSet<T extends unknown[]>(): { add(cb: (...a: T) => void): Disposer; fire(...a: T): void } {
-  const set = new Set<(...a: T) => void>();
+  // The emitter isolates each listener: a broken one must not stop the stanza handler (and so the others).
+  const emitter = createEmitter<T>();
   return {
-    add(cb) {
-      set.add(cb);
-      return () => {
-        set.delete(cb);
-      };
-    },
-    fire(...a) {
-      for (const cb of set) {
-        try {
-          cb(...a);
-        } catch {
-          // A broken listener must not stop the stanza handler (and so the others).
-        }
-      }
-    },
+    add: (cb) => emitter.on((a) => cb(...a)),
+    fire: (...a) => emitter.emit(a),
   };
 }

@@ -9,7 +9,7 @@
  */
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { bareOf, parseJid, type BareJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
 import { AVATAR_TYPES, checkImage, decodeImage, MAX_AVATAR_BYTES, type AvatarImage, type AvatarType } from './0054-vcard';
@@ -73,7 +73,7 @@ export function parseAvatarMetadata(metadata: Element | undefined): AvatarInfo |
 
 export function registerAvatar(client: XmppClient): AvatarModule {
   const seen = new Map<BareJid, AvatarInfo | null>();
-  const listeners = new Set<(e: AvatarChange) => void>();
+  const changed = createEmitter<AvatarChange>();
 
   async function publishItem(node: string, id: string | undefined, payload: Element): Promise<void> {
     await client.request('set', undefined, xml('pubsub', { xmlns: NS_PUBSUB }, xml('publish', { node }, xml('item', id ? { id } : {}, payload))));
@@ -96,7 +96,7 @@ export function registerAvatar(client: XmppClient): AvatarModule {
       seen.set(jid, avatar);
       while (seen.size > 10_000) seen.delete(seen.keys().next().value as BareJid);
       if (before !== undefined && (before?.id ?? null) === (avatar?.id ?? null)) return;
-      for (const cb of [...listeners]) cb({ jid, avatar });
+      changed.emit({ jid, avatar });
     }),
   ];
 
@@ -140,12 +140,7 @@ export function registerAvatar(client: XmppClient): AvatarModule {
       return checked.image;
     },
     current: (jid) => seen.get(jid),
-    onDidChangeAvatar(cb) {
-      listeners.add(cb);
-      return () => {
-        listeners.delete(cb);
-      };
-    },
+    onDidChangeAvatar: changed.on,
     dispose: () => {
       for (const d of disposers) d();
     },

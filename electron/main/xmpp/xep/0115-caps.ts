@@ -14,7 +14,7 @@ import { ownString } from '../../../../shared/util/own-string';
 import { createHash } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { bareOf, parseJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
 import { NS_DATA_FORMS, parseExtensionForm, type DiscoForm } from '../client/disco-registry';
@@ -212,13 +212,9 @@ export function registerCaps(client: XmppClient, opts: CapsOptions): CapsModule 
   const entities = new Map<string, Entity>();
   const known = new Map<string, CapsInfo>();
   const jobs = new Map<string, Job>();
-  const listeners = new Set<(e: CapsResolved) => void>();
+  const resolved = createEmitter<CapsResolved>();
   const counts = { queries: 0, hits: 0, rejected: 0 };
   let disposed = false;
-
-  const emit = (e: CapsResolved): void => {
-    for (const cb of [...listeners]) cb(e);
-  };
 
   // Our side (§6.1): the hash of what the registry advertises, recomputed when it changes.
   let dirty = true;
@@ -269,7 +265,7 @@ export function registerCaps(client: XmppClient, opts: CapsOptions): CapsModule 
     const e = entities.get(jid);
     if (!e || e.key !== key) return; // went offline or changed ver meanwhile
     e.info = info;
-    emit({ jid, info, source, verified });
+    resolved.emit({ jid, info, source, verified });
   }
 
   function settle(key: string, info: CapsInfo, source: CapsResolved['source']): void {
@@ -388,12 +384,7 @@ export function registerCaps(client: XmppClient, opts: CapsOptions): CapsModule 
     own: () => ({ node: opts.node, hash: 'sha-1', ...ours() }),
     infoOf: (jid) => entities.get(normalise(jid) ?? jid)?.info,
     featuresOf: (jid) => entities.get(normalise(jid) ?? jid)?.info?.features,
-    onDidResolve(cb) {
-      listeners.add(cb);
-      return () => {
-        listeners.delete(cb);
-      };
-    },
+    onDidResolve: resolved.on,
     stats: () => ({ ...counts }),
     dispose() {
       disposed = true;

@@ -7,7 +7,7 @@
  */
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { bareOf, parseJid, type BareJid, type FullJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
 import type { PresenceModule } from '../im/presence';
@@ -53,7 +53,7 @@ export function parsePhotoHash(presence: Element): string | null | undefined {
 export function registerVCardAvatar(client: XmppClient, opts: { readonly presence: PresenceModule; readonly vcard: VCardModule }): VCardAvatarModule {
   let own: string | null | undefined;
   const hashes = new Map<string, string | null>();
-  const listeners = new Set<(e: AvatarHashChange) => void>();
+  const hashChanged = createEmitter<AvatarHashChange>();
 
   function setOwnHash(hash: string | null): void {
     if (hash === own) return;
@@ -77,7 +77,7 @@ export function registerVCardAvatar(client: XmppClient, opts: { readonly presenc
       hashes.delete(jid);
       hashes.set(jid, hash);
       while (hashes.size > 10_000) hashes.delete(hashes.keys().next().value as string);
-      for (const cb of [...listeners]) cb({ jid, hash });
+      hashChanged.emit({ jid, hash });
     }),
   ];
 
@@ -107,12 +107,7 @@ export function registerVCardAvatar(client: XmppClient, opts: { readonly presenc
       }
       return photo;
     },
-    onDidChangeAvatarHash(cb) {
-      listeners.add(cb);
-      return () => {
-        listeners.delete(cb);
-      };
-    },
+    onDidChangeAvatarHash: hashChanged.on,
     dispose: () => {
       for (const d of disposers) d();
     },

@@ -5,7 +5,7 @@
  */
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { bareOf, parseJid } from '../../../../shared/xmpp/jid';
 import { StanzaError, type XmppClient } from '../client/client';
 
@@ -33,10 +33,8 @@ function jidsOf(el: Element | undefined): string[] {
 
 export function registerBlocking(client: XmppClient): BlockingModule {
   const blocked = new Set<string>();
-  const listeners = new Set<(b: readonly string[]) => void>();
-  const changed = (): void => {
-    for (const cb of [...listeners]) cb([...blocked]);
-  };
+  const listChanged = createEmitter<readonly string[]>();
+  const changed = (): void => listChanged.emit([...blocked]);
   const items = (jids: readonly string[]): Element[] => jids.map((jid) => xml('item', { jid }));
   const onPush = (kind: 'block' | 'unblock') => (iq: Element) => {
     const from = iq.attrs.from as string | undefined;
@@ -66,12 +64,7 @@ export function registerBlocking(client: XmppClient): BlockingModule {
       await client.request('set', undefined, xml('unblock', { xmlns: NS_BLOCKING }, ...items(jids)));
     },
     blocked: () => [...blocked],
-    onDidChangeBlocklist(cb) {
-      listeners.add(cb);
-      return () => {
-        listeners.delete(cb);
-      };
-    },
+    onDidChangeBlocklist: listChanged.on,
     dispose: () => {
       for (const d of disposers) d();
     },

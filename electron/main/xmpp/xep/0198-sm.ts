@@ -16,7 +16,7 @@
  */
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import type { FullJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
 import type { XmlStream } from '../stream/xml-stream';
@@ -105,26 +105,11 @@ export function parseH(text: unknown): number | undefined {
   return n < SM_MODULO ? n : undefined;
 }
 
-function emitter<T>(): { add(cb: (v: T) => void): Disposer; emit(v: T): void } {
-  const set = new Set<(v: T) => void>();
-  return {
-    add: (cb) => {
-      set.add(cb);
-      return () => {
-        set.delete(cb);
-      };
-    },
-    emit: (v) => {
-      for (const cb of [...set]) cb(v);
-    },
-  };
-}
-
 export function registerStreamManagement(client: XmppClient, opts: StreamManagementOptions = {}): StreamManagementModule {
   const now = opts.now ?? (() => Date.now());
   const wantResume = opts.resume ?? true;
-  const acks = emitter<readonly SentStanza[]>();
-  const failures = emitter<string>();
+  const acks = createEmitter<readonly SentStanza[]>();
+  const failures = createEmitter<string>();
 
   let state: SmState = 'off';
   let enabled: SmEnabled | undefined;
@@ -349,8 +334,8 @@ export function registerStreamManagement(client: XmppClient, opts: StreamManagem
       downSince = undefined;
       return lost;
     },
-    onDidAck: acks.add,
-    onDidFail: failures.add,
+    onDidAck: acks.on,
+    onDidFail: failures.on,
     dispose() {
       clearTimeout(requestTimer);
       for (const d of disposers) d();

@@ -12,7 +12,7 @@
  */
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { bareOf, parseJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
 import { isForwardingWrapper, NS_CARBONS, NS_FORWARD, parseMessage, type ParsedMessage } from '../im/message-parse';
@@ -89,23 +89,15 @@ export function parseCarbon(el: Element, account: string): CarbonParse | undefin
 }
 
 export function registerCarbons(client: XmppClient): CarbonsModule {
-  const received = new Set<(c: Carbon) => void>();
-  const refused = new Set<(reason: string) => void>();
+  const received = createEmitter<Carbon>();
+  const refused = createEmitter<string>();
   let on = false;
   const off = client.onMessage((el) => {
     const r = parseCarbon(el, client.account);
     if (r === undefined) return;
-    if (!r.ok) for (const cb of [...refused]) cb(r.reason);
-    else for (const cb of [...received]) cb(r.carbon);
+    if (!r.ok) refused.emit(r.reason);
+    else received.emit(r.carbon);
   });
-  const subscribe =
-    <T>(set: Set<T>) =>
-    (cb: T): Disposer => {
-      set.add(cb);
-      return () => {
-        set.delete(cb);
-      };
-    };
 
   return {
     async enable() {
@@ -117,8 +109,8 @@ export function registerCarbons(client: XmppClient): CarbonsModule {
       on = false;
     },
     enabled: () => on,
-    onDidReceiveCarbon: subscribe(received),
-    onDidRefuseCarbon: subscribe(refused),
+    onDidReceiveCarbon: received.on,
+    onDidRefuseCarbon: refused.on,
     dispose: off,
   };
 }

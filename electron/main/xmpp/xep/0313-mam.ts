@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { formatDateTime, parseDateTime } from '../../../../shared/xmpp/datetime';
 import { bareOf, parseJid, type BareJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
@@ -135,9 +135,9 @@ function parsePrefs(el: Element | undefined): MamPreferences {
 
 export function registerMam(client: XmppClient): MamModule {
   const inFlight = new Map<string, InFlight>();
-  const refused = new Set<(reason: string) => void>();
+  const refused = createEmitter<string>();
   const refuse = (reason: string): void => {
-    for (const cb of [...refused]) cb(reason);
+    refused.emit(reason);
   };
 
   const off = client.onMessage((el) => {
@@ -239,12 +239,7 @@ export function registerMam(client: XmppClient): MamModule {
       const stored = r.getChild('prefs', NS_MAM);
       return stored ? parsePrefs(stored) : p;
     },
-    onDidRefuseResult(cb) {
-      refused.add(cb);
-      return () => {
-        refused.delete(cb);
-      };
-    },
+    onDidRefuseResult: refused.on,
     dispose: off,
   };
 }

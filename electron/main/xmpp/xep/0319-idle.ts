@@ -12,7 +12,7 @@
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
 import { assertNever } from '../../../../shared/util/assert-never';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { bareOf, parseJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
 import type { OwnPresence, PresenceModule } from '../im/presence';
@@ -80,8 +80,8 @@ export function registerIdle(client: XmppClient, opts: IdleOptions): IdleModule 
   const { presence, port } = opts;
   const auto = opts.autoAway;
   const others = new Map<string, Date>();
-  const idleListeners = new Set<(e: { readonly jid: string; readonly since: Date | undefined }) => void>();
-  const stateListeners = new Set<(s: AutoAwayState) => void>();
+  const idleListeners = createEmitter<{ readonly jid: string; readonly since: Date | undefined }>();
+  const stateListeners = createEmitter<AutoAwayState>();
 
   let state: AutoAwayState = 'active';
   /** Last user input while we are auto-away (ms since the epoch). */
@@ -94,7 +94,7 @@ export function registerIdle(client: XmppClient, opts: IdleOptions): IdleModule 
   const setState = (s: AutoAwayState): void => {
     if (s === state) return;
     state = s;
-    for (const cb of [...stateListeners]) cb(s);
+    stateListeners.emit(s);
   };
 
   function goAway(show: 'away' | 'xa', lastInput: number): void {
@@ -163,7 +163,7 @@ export function registerIdle(client: XmppClient, opts: IdleOptions): IdleModule 
       others.delete(jid);
       if (next) others.set(jid, next);
       while (others.size > 20_000) others.delete(others.keys().next().value as string); // a presence flood stays bounded
-      if (prev?.getTime() !== next?.getTime()) for (const cb of [...idleListeners]) cb({ jid, since: next });
+      if (prev?.getTime() !== next?.getTime()) idleListeners.emit({ jid, since: next });
     }),
   ];
   // Timer and OS events must never throw (a closed stream makes setOwn throw): the next
@@ -203,19 +203,9 @@ export function registerIdle(client: XmppClient, opts: IdleOptions): IdleModule 
       if (!p.ok) return undefined;
       return others.get(p.jid.resource === undefined ? bareOf(p.jid) : `${bareOf(p.jid)}/${p.jid.resource}`);
     },
-    onDidChangeIdle(cb) {
-      idleListeners.add(cb);
-      return () => {
-        idleListeners.delete(cb);
-      };
-    },
+    onDidChangeIdle: idleListeners.on,
     state: () => state,
-    onDidChangeState(cb) {
-      stateListeners.add(cb);
-      return () => {
-        stateListeners.delete(cb);
-      };
-    },
+    onDidChangeState: stateListeners.on,
     check,
     dispose: () => {
       for (const d of disposers.splice(0)) d();

@@ -14,7 +14,7 @@
  * `onDidChangeBookmarks` once, as added/changed/removed, whether it came from us or elsewhere. */
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
-import type { Disposer } from '../../../../shared/util/disposable';
+import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { bareOf, parseJid, type BareJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
 import {
@@ -110,7 +110,7 @@ export function registerBookmarks(client: XmppClient, opts: BookmarksOptions = {
   const cache = new Map<BareJid, Bookmark>();
   let loaded = false;
   let refused: readonly RefusedBookmark[] = [];
-  const listeners = new Set<(e: BookmarksChanged) => void>();
+  const listeners = createEmitter<BookmarksChanged>();
   // Rooms our own operations are writing, and the bookmark (null: removal) they write: the PEP
   // echo of our publish is then reported as 'local', not as another device's change.
   const pendingLocal = new Map<BareJid, Bookmark | null>();
@@ -130,7 +130,7 @@ export function registerBookmarks(client: XmppClient, opts: BookmarksOptions = {
 
   const emit = (changes: readonly BookmarkChange[], source: BookmarksChanged['source']): void => {
     if (changes.length === 0 || disposed) return;
-    for (const cb of [...listeners]) cb({ changes, source });
+    listeners.emit({ changes, source });
   };
   const put = (b: Bookmark): BookmarkChange | undefined => {
     const before = cache.get(b.room);
@@ -329,12 +329,7 @@ export function registerBookmarks(client: XmppClient, opts: BookmarksOptions = {
     },
     autojoinRooms: async () => (await list()).filter((b) => b.autojoin),
     refused: () => refused,
-    onDidChangeBookmarks(cb) {
-      listeners.add(cb);
-      return () => {
-        listeners.delete(cb);
-      };
-    },
+    onDidChangeBookmarks: listeners.on,
     dispose() {
       disposed = true;
       notifyFeature?.();
