@@ -70,8 +70,11 @@ describe.each(['prosody', 'ejabberd'] as ServerKind[])('IM core through the main
     const got = await waitFor(b.inbox, (m) => m.body === body, 10_000);
     expect(got.originId).toBe(id);
     await until(() => updates(h).some((u) => u.kind === 'message-state' && u.id === id && u.state === 'delivered'), 10_000);
-    // A third-party style message: no origin-id, just a stanza id.
-    b.client.send(xml('message', { to: alice.jid, type: 'chat', id: tag() }, xml('body', {}, `reply ${tag()}`)));
+    // A third-party style message: no origin-id, just a stanza id. Sent to the full JID the
+    // message came from (RFC 6121 §5.1): to the bare JID it could reach alice before her initial
+    // presence and come back as an offline message whose delay stamp has whole seconds only,
+    // sorting it before our message sent earlier in the same second.
+    b.client.send(xml('message', { to: got.from, type: 'chat', id: tag() }, xml('body', {}, `reply ${tag()}`)));
     await until(() => updates(h).some((u) => u.kind === 'message' && u.message.direction === 'in'), 10_000);
     const reply = updates(h).find((u) => u.kind === 'message' && u.message.direction === 'in');
     expect(reply).toMatchObject({ kind: 'message', message: { peer: bob.jid, direction: 'in', state: 'received' } });
