@@ -3,8 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BastionApi, Cards, EventName, EventPayload } from '../../../shared/ipc/index';
 import { bootstrap } from './bootstrap';
-import type { FrameScheduler } from './frame-batcher';
 import { resetStore, useStore } from './store';
+import { manualFrames } from './testing/manual-frames';
 
 function fakeApi(): { api: BastionApi; emit<K extends EventName>(name: K, payload: EventPayload<K>): void; subscribed(): string[] } {
   const listeners = new Map<string, Set<(p: unknown) => void>>();
@@ -23,19 +23,6 @@ function fakeApi(): { api: BastionApi; emit<K extends EventName>(name: K, payloa
   };
 }
 
-function manualFrames(): FrameScheduler & { frame(): void } {
-  let pending: Array<() => void> = [];
-  return {
-    requestFrame: (cb) => {
-      pending.push(cb);
-      return () => {
-        pending = pending.filter((f) => f !== cb);
-      };
-    },
-    setTimer: () => () => undefined,
-    frame: () => pending.splice(0).forEach((f) => f()),
-  };
-}
 
 afterEach(() => resetStore());
 

@@ -4,12 +4,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BastionApi, ChatMessage, Contact, ContactPresence, EventName, EventPayload, ImUpdate } from '../../../shared/ipc/index';
 import { bootstrap } from './bootstrap';
-import type { FrameScheduler } from './frame-batcher';
 import { applyImBatch, type ImState } from './im-updates';
 import { selectRoute } from './selectors';
 import { historyLoaded, initialChats, markReadUpTo, messageKey, nextState, outgoingAdded, type Conversation } from './slices/chats';
 import { initialRoster, rosterSnapshot } from './slices/roster';
 import { initialState, resetStore, useStore } from './store';
+import { manualFrames } from './testing/manual-frames';
 
 const BOB = 'bob@example.mil';
 const CAROL = 'carol@example.mil';
@@ -214,19 +214,6 @@ describe('history pages', () => {
   });
 });
 
-function manualFrames(): FrameScheduler & { frame(): void } {
-  let pending: Array<() => void> = [];
-  return {
-    requestFrame: (cb) => {
-      pending.push(cb);
-      return () => {
-        pending = pending.filter((f) => f !== cb);
-      };
-    },
-    setTimer: () => () => undefined,
-    frame: () => pending.splice(0).forEach((f) => f()),
-  };
-}
 
 describe('through bootstrap and the store', () => {
   afterEach(() => resetStore());

@@ -5,11 +5,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BastionApi, EventName, EventPayload, GroupMessageWire, Occupant, RoomSummary, RoomUpdate } from '../../../shared/ipc/index';
 import { bootstrap } from './bootstrap';
-import type { FrameScheduler } from './frame-batcher';
 import { loadOlderRoomHistory, ROOM_HISTORY_PAGE } from './rooms-actions';
 import { applyRoomsBatch } from './rooms-updates';
 import { groupMessageSent, initialRooms, markRoomReadUpTo, roomHistoryLoaded, roomsSnapshot, type Room, type RoomsSlice } from './slices/rooms';
 import { resetStore, useStore } from './store';
+import { manualFrames } from './testing/manual-frames';
 
 const ROOM = 'ops@conference.example.mil';
 const OTHER = 'lounge@conference.example.mil';
@@ -315,16 +315,3 @@ function fakeApi(): { api: BastionApi; emit<K extends EventName>(name: K, payloa
   return { api, emit: (name, payload) => listeners.get(name)?.forEach((l) => l(payload)) };
 }
 
-function manualFrames(): FrameScheduler & { frame(): void } {
-  let pending: Array<() => void> = [];
-  return {
-    requestFrame: (cb) => {
-      pending.push(cb);
-      return () => {
-        pending = pending.filter((f) => f !== cb);
-      };
-    },
-    setTimer: () => () => undefined,
-    frame: () => pending.splice(0).forEach((f) => f()),
-  };
-}
