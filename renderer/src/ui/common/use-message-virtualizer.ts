@@ -11,7 +11,8 @@ const PADDING_PX = 8;
  * is at the bottom and `follow` holds.
  *
  * Its first render lays out the newest rows (a message list opens at its end), provided the
- * scroller is in the DOM by then: mount the list after the scroller, or it starts at the top.
+ * scroller is in the DOM by then (MessageList mounts its rows after it); otherwise it starts at
+ * the top, as RoomMessageList does, and the caller's scrollToIndex moves it to the end.
  */
 export function useMessageVirtualizer(opts: {
   /** Names the list for the remembered heights: `chat:<peer>`, `room:<room>`. */
@@ -39,9 +40,13 @@ export function useMessageVirtualizer(opts: {
     getItemKey,
     initialRect: { width: scrollRef.current?.clientWidth ?? 0, height: scrollRef.current?.clientHeight ?? 0 },
     initialOffset: () => {
+      // Without the scroller's size the end cannot be placed (an offset past a zero-height
+      // viewport renders no row at all): start at the top and let scrollToIndex move it.
+      const el = scrollRef.current;
+      if (!el) return 0;
       let total = 2 * PADDING_PX;
       for (let i = 0; i < orderRef.current.length; i++) total += estimateSize(i);
-      return Math.max(0, total - (scrollRef.current?.clientHeight ?? 0));
+      return Math.max(0, total - el.clientHeight);
     },
     // A reading anchor: prepending, trimming and appending keep the row being read in place.
     anchorTo: 'end',

@@ -3,6 +3,7 @@ import { t } from '../../i18n/en';
 import { getBastion } from '../../ipc/bastion';
 import { answerVoiceRequest, closeRoom, joinRoom, leaveRoom, setBookmark, setRoomSubject } from '../../state/rooms-actions';
 import { canChangeSubject, isOwner, roomName, useBookmarks, useRoomExists, useRoomJoined, useRoomLeft, useRoomSummary, useSelf, useVoiceRequests } from '../../state/rooms-selectors';
+import { Inbox, InboxItem, useInboxAnswer } from '../common/Inbox';
 import { MenuButton, type MenuItem } from '../common/MenuButton';
 import { OccupantList, type OccupantAction } from './OccupantList';
 import { RoomComposer } from './RoomComposer';
@@ -220,41 +221,24 @@ function SubjectLine({ room, subject, editable }: { readonly room: string; reado
 /** Visitors asking for voice (§8.6), for the room's moderators to allow or deny. */
 function VoiceRequests({ room }: { readonly room: string }): React.JSX.Element | null {
   const requests = useVoiceRequests(room);
-  const [error, setError] = useState<string | undefined>();
+  const { error, answer } = useInboxAnswer();
   if (!requests || requests.length === 0) return null;
-  const answer = async (id: string, allow: boolean): Promise<void> => {
-    setError(undefined);
-    const e = await answerVoiceRequest(getBastion(), room, id, allow);
-    if (e) setError(t('voice.failed', { message: e.message }));
-  };
+  const reply = (id: string, allow: boolean) => () => void answer(id, () => answerVoiceRequest(getBastion(), room, id, allow), (message) => t('voice.failed', { message }));
   return (
-    <section className="requests voice-requests" aria-labelledby={`voice-${room}`} data-testid="voice-requests">
-      <h3 id={`voice-${room}`}>
-        {t('voice.title')} <span className="count-badge">{requests.length}</span>
-      </h3>
-      {error && (
-        <p role="alert" className="field-error">
-          {error}
-        </p>
-      )}
-      <ul className="request-list">
-        {requests.map((r) => {
-          const who = r.nick ?? r.jid ?? '?';
-          return (
-            <li key={r.id} className="request request-inline">
-              <span className="request-jid">{who}</span>
-              <span className="request-actions">
-                <button type="button" className="button-small button-primary" aria-label={t('voice.allowLabel', { nick: who })} onClick={() => void answer(r.id, true)}>
-                  {t('voice.allow')}
-                </button>
-                <button type="button" className="button-small" aria-label={t('voice.denyLabel', { nick: who })} onClick={() => void answer(r.id, false)}>
-                  {t('voice.deny')}
-                </button>
-              </span>
-            </li>
-          );
-        })}
-      </ul>
-    </section>
+    <Inbox titleId={`voice-${room}`} title={t('voice.title')} count={requests.length} className="requests voice-requests" testId="voice-requests" error={error}>
+      {requests.map((r) => {
+        const who = r.nick ?? r.jid ?? '?';
+        return (
+          <InboxItem
+            key={r.id}
+            className="request request-inline"
+            yes={{ text: t('voice.allow'), label: t('voice.allowLabel', { nick: who }), onClick: reply(r.id, true) }}
+            no={{ text: t('voice.deny'), label: t('voice.denyLabel', { nick: who }), onClick: reply(r.id, false) }}
+          >
+            <span className="request-jid">{who}</span>
+          </InboxItem>
+        );
+      })}
+    </Inbox>
   );
 }
