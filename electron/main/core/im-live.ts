@@ -5,7 +5,6 @@
  * de-duplicates on the store's (peer, direction, id) key, so the user sees each message once.
  */
 import { randomUUID } from 'node:crypto';
-import xml from '@xmpp/xml';
 import { parse as parseXml } from 'ltx';
 import type { ContactPresence, ImUpdate } from '../../../shared/ipc';
 import type { Disposer } from '../../../shared/util/disposable';
@@ -226,14 +225,17 @@ export function startLiveIm(deps: LiveImDeps): LiveIm {
     };
   }
 
-  async function hasMam(): Promise<boolean> {
-    try {
-      const info = await disco.info(account);
-      return info.features.includes(NS_MAM);
-    } catch {
-      return false;
-    }
-  }
+  // Answered once per live session (catch-up and the outbox's archive check both ask); a failed
+  // query is asked again next time.
+  let mamSupport: Promise<boolean> | undefined;
+  const hasMam = (): Promise<boolean> =>
+    (mamSupport ??= disco.info(account).then(
+      (info) => info.features.includes(NS_MAM),
+      () => {
+        mamSupport = undefined;
+        return false;
+      },
+    ));
 
   async function catchUp(notes: string[]): Promise<void> {
     if (!(await hasMam())) {
@@ -260,7 +262,7 @@ export function startLiveIm(deps: LiveImDeps): LiveIm {
     transmit: (stanza) => client.send(parseXml(stanza) as unknown as Parameters<XmppClient['send']>[0]),
     confirm: async () => {
       // RFC 6120 §10.1: in-order processing — the answer proves the server has every earlier stanza.
-      await client.request('get', undefined, xml('ping', { xmlns: 'urn:xmpp:ping' }), 30_000).catch((e: unknown) => {
+      await ping.ping(undefined, 30_000).catch((e: unknown) => {
         // Any stanza error is still an answer from the server; no answer is not.
         if (!(e instanceof IqError) || e.stanza === undefined) throw e;
       });

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GroupMessageWire, Occupant as OccupantWire, RoomSummary, RoomUpdate } from '../../../shared/ipc';
 import type { Disposer } from '../../../shared/util/disposable';
-import { parseJid, type BareJid } from '../../../shared/xmpp/jid';
+import { bareOf, parseJid, type BareJid } from '../../../shared/xmpp/jid';
 import { createFrameBatcher } from '../ipc/batcher';
 import { CommandFailure, type CommandHandlers } from '../ipc/handlers';
 import type { AccountStore, StoredMessage } from '../store/im-store';
@@ -115,7 +115,7 @@ function formToWire(f: DataForm) {
 function roomJid(s: string): BareJid {
   const p = parseJid(s);
   if (!p.ok || p.jid.resource !== undefined || p.jid.local === undefined) throw new CommandFailure('invalid-argument', `not a room address: ${s}`);
-  return `${p.jid.local}@${p.jid.domain}` as BareJid;
+  return bareOf(p.jid);
 }
 
 export function createRoomsAccount(opts: {
@@ -255,7 +255,12 @@ export function createRoomsAccount(opts: {
   async function restore(l: LiveIm): Promise<void> {
     const rooms = remembered();
     if (rooms.length > 0) {
-      const outcomes = await l.muc.rejoinIfNeeded(rooms.map((r) => ({ ...r, ...(store.getState(archiveKey(r.room)) ? { lastArchiveId: store.getState(archiveKey(r.room)) } : {}) })));
+      const outcomes = await l.muc.rejoinIfNeeded(
+        rooms.map((r) => {
+          const lastArchiveId = store.getState(archiveKey(r.room));
+          return { ...r, ...(lastArchiveId ? { lastArchiveId } : {}) };
+        }),
+      );
       for (const o of outcomes) if (o.outcome === 'failed') emit({ kind: 'status', room: o.room, code: 0, text: `could not rejoin: ${o.error?.message ?? 'refused'}`, self: true });
     }
     const autojoin = await l.bookmarks.autojoinRooms().catch(() => []);

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createFileCertificateMemory } from '../xmpp/session/certificate-memory';
-import { DEFAULT_TRUST_ANCHORS, effectivePolicy, sessionPolicyFrom } from '../policy/effective';
+import { effectivePolicy, sessionPolicyFrom } from '../policy/effective';
 import { loadPolicy, type LoadedPolicy } from '../policy/load';
 import type { CardEnvironment } from './card-manager';
 import type { SessionEnvironment } from './session-manager';
@@ -17,7 +17,6 @@ import { createStorage, lazyStorage } from '../store/storage';
 import { environmentKeyProtector, type KeyProtector } from '../store/key-protector';
 import { BASTION_VERSION } from './version';
 
-export { DEFAULT_TRUST_ANCHORS };
 
 export function nodeSessionEnvironment(opts: {
   readonly stateDir: string;

@@ -59,6 +59,8 @@ export interface AccountStore {
   history(peer: string, opts: HistoryQuery): readonly StoredMessage[];
   enqueue(e: Omit<OutboxEntry, 'attempts'>): void;
   outbox(): readonly OutboxEntry[];
+  /** How many messages wait in the outbox (a count, without reading the stanzas). */
+  outboxSize(): number;
   noteAttempt(msgId: string): void;
   dequeue(msgId: string): boolean;
   rosterCache(): { readonly version: string | undefined; readonly items: readonly unknown[] };
@@ -107,6 +109,7 @@ export function createAccountStore(db: Db, account: string, history: HistoryPoli
     ),
     enqueue: db.prepare(`INSERT OR IGNORE INTO outbox (account, msg_id, peer, stanza, created) VALUES (?, ?, ?, ?, ?)`),
     outbox: db.prepare(`SELECT msg_id, peer, stanza, created, attempts FROM outbox WHERE account = ? ORDER BY created, rowid`),
+    outboxSize: db.prepare(`SELECT COUNT(*) AS n FROM outbox WHERE account = ?`),
     attempt: db.prepare(`UPDATE outbox SET attempts = attempts + 1 WHERE account = ? AND msg_id = ?`),
     dequeue: db.prepare(`DELETE FROM outbox WHERE account = ? AND msg_id = ?`),
     rosterAll: db.prepare(`SELECT item FROM roster WHERE account = ?`),
@@ -189,6 +192,7 @@ export function createAccountStore(db: Db, account: string, history: HistoryPoli
         created: r.created,
         attempts: r.attempts,
       })),
+    outboxSize: () => (q.outboxSize.get(account) as { n: number }).n,
     noteAttempt: (msgId) => {
       q.attempt.run(account, msgId);
     },
