@@ -13,27 +13,21 @@ import { createEmitter, type Disposer } from '../../../../shared/util/disposable
 import { bareOf, parseJid, type BareJid } from '../../../../shared/xmpp/jid';
 import { IqError, type XmppClient } from '../client/client';
 import { errorCondition } from '../client/iq-tracker';
+import { AFFILIATIONS, NS_MUC, NS_MUC_OWNER, NS_MUC_USER, parseRoomJid, ROLES, type MucAffiliation, type MucRole } from './0045-muc-parse';
 import { buildSubmission, cancelForm, findDataForm, NS_DATA, type DataForm, type FieldProblem, type FormAnswers } from './0004-forms';
 import { adminError, MucAdminError, type MucOp } from './0045-muc-errors';
 
 export { MucAdminError, type MucAdminFailure } from './0045-muc-errors';
 export { readRoomSettings, ROOMCONFIG_FIELDS, roomSettingsAnswers, type RoomSettings } from './0045-muc-config';
 
-export const NS_MUC = 'http://jabber.org/protocol/muc';
-export const NS_MUC_USER = `${NS_MUC}#user`;
 export const NS_MUC_ADMIN = `${NS_MUC}#admin`;
-export const NS_MUC_OWNER = `${NS_MUC}#owner`;
 /** XEP-0045 §15.5.3 / XEP-0068: the FORM_TYPE of the room configuration form. */
 export const FORM_ROOMCONFIG = `${NS_MUC}#roomconfig`;
 /** §8.6 / §15.5.4: the FORM_TYPE of voice requests. */
 export const FORM_REQUEST = `${NS_MUC}#request`;
 
-export const MUC_ROLES = ['moderator', 'participant', 'visitor', 'none'] as const;
-export type MucRole = (typeof MUC_ROLES)[number];
-export const MUC_AFFILIATIONS = ['owner', 'admin', 'member', 'outcast', 'none'] as const;
-export type MucAffiliation = (typeof MUC_AFFILIATIONS)[number];
-const isRole = (s: unknown): s is MucRole => (MUC_ROLES as readonly unknown[]).includes(s);
-const isAffiliation = (s: unknown): s is MucAffiliation => (MUC_AFFILIATIONS as readonly unknown[]).includes(s);
+const isRole = (s: unknown): s is MucRole => (ROLES as readonly unknown[]).includes(s);
+const isAffiliation = (s: unknown): s is MucAffiliation => (AFFILIATIONS as readonly unknown[]).includes(s);
 
 /** §8.2–§8.5, §9.6–§9.8: kick = none, voice = participant, revoke voice = visitor. */
 export interface RoleChange {
@@ -125,11 +119,6 @@ export interface MucAdminModule {
 export const MAX_LIST_ITEMS = 10_000;
 export const JOIN_TIMEOUT_MS = 30_000;
 
-/** A room JID: `room@service`, no resource. */
-export function parseRoomJid(input: string): BareJid | undefined {
-  const p = parseJid(input);
-  return p.ok && p.jid.local !== undefined && p.jid.resource === undefined ? bareOf(p.jid) : undefined;
-}
 function roomOrThrow(room: string): BareJid {
   const r = parseRoomJid(room);
   if (!r) throw new MucAdminError('jid-malformed', `'${room}' is not a room address (room@service)`);

@@ -19,7 +19,6 @@ import { NS_DISCO_INFO, NS_DISCO_ITEMS } from './0030-disco';
 import { parseBoolean } from './0004-forms';
 import { NS_RSM, parseRsmResult, rsmRequest } from './0059-rsm';
 
-export const NS_MUC = 'http://jabber.org/protocol/muc';
 export const FORM_ROOMINFO = 'http://jabber.org/protocol/muc#roominfo';
 
 export interface RoomListing {

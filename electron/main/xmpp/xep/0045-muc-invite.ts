@@ -13,10 +13,8 @@ import xml from '@xmpp/xml';
 import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { bareOf, parseJid, type BareJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
-import { parseRoomJid } from './0045-muc-admin';
+import { NS_MUC_USER, parseRoomJid } from './0045-muc-parse';
 import { MAX_INVITE_TEXT, registerDirectInvite, type DirectInvitation, type DirectInviteOptions } from './0249-direct-invite';
-
-const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
 
 export interface MediatedInvitation {
   readonly kind: 'mediated';

@@ -16,7 +16,6 @@ import { establishSession, type EstablishedSession, type EstablishOptions, type 
 import { buildSubmission, findDataForm, type DataForm, type FormAnswers } from './0004-forms';
 
 export const NS_REGISTER = 'jabber:iq:register';
-export const NS_REGISTER_FEATURE = 'http://jabber.org/features/iq-register';
 const NS_OOB = 'jabber:x:oob';
 /** XEP-0077 §3.3 (form variant of the password change). */
 const FORM_CHANGE_PASSWORD = 'jabber:iq:register:changepassword';

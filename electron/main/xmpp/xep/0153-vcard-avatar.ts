@@ -12,9 +12,9 @@ import { bareOf, parseJid, type BareJid, type FullJid } from '../../../../shared
 import type { XmppClient } from '../client/client';
 import type { PresenceModule } from '../im/presence';
 import type { AvatarImage, VCardModule } from './0054-vcard';
+import { NS_MUC_USER } from './0045-muc-parse';
 
 export const NS_VCARD_UPDATE = 'vcard-temp:x:update';
-const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
 
 export interface AvatarHashChange {
   /** A contact's bare JID, or a MUC occupant's full JID (occupants are not contacts). */

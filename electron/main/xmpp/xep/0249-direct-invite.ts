@@ -12,9 +12,9 @@ import xml from '@xmpp/xml';
 import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { bareOf, parseFullJid, parseJid, type BareJid, type FullJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
+import { NS_MUC_USER } from './0045-muc-parse';
 
 export const NS_CONFERENCE = 'jabber:x:conference';
-const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
 
 /** Longest reason and password we accept (a hostile invitation could carry megabytes). */
 export const MAX_INVITE_TEXT = 4096;
