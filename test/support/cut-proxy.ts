@@ -10,10 +10,6 @@ export type Direction = 'to-server' | 'to-client';
 export interface CutProxy {
   readonly host: string;
   readonly port: number;
-  /** Connections accepted so far. */
-  readonly accepted: number;
-  /** Connections open now. */
-  readonly open: number;
   /** From now on, bytes in `direction` on the open connections are dropped (the link died silently). */
   blackhole(direction: Direction | 'both'): void;
   /** Destroys every open connection on both sides; new ones are accepted and forwarded normally. */
@@ -30,10 +26,8 @@ interface Link {
 export async function startCutProxy(listen: { host: string; port: number }, target: { host: string; port: number }): Promise<CutProxy> {
   if (!listen.host.startsWith('127.')) throw new Error(`cut proxy: loopback only, not ${listen.host}`);
   const links = new Set<Link>();
-  let accepted = 0;
 
   const server = net.createServer((client) => {
-    accepted += 1;
     const upstream = net.connect({ host: target.host, port: target.port });
     const link: Link = { client, server: upstream, drop: new Set() };
     links.add(link);
@@ -70,12 +64,6 @@ export async function startCutProxy(listen: { host: string; port: number }, targ
   return {
     host: listen.host,
     port: listen.port,
-    get accepted() {
-      return accepted;
-    },
-    get open() {
-      return links.size;
-    },
     blackhole(direction) {
       for (const l of links) {
         if (direction === 'both' || direction === 'to-server') l.drop.add('to-server');

@@ -16,16 +16,12 @@ import { issueServerCert } from './testbed/pki.js';
 import { startProsody } from './testbed/prosody.js';
 import { makeRunDir } from './testbed/run-dir.js';
 import { randomPassword, randomToken } from './testbed/secret.js';
-import type { XmppServer } from './testbed/server.js';
 
 export interface PrivateProsody {
   readonly domain: string;
   readonly address: string;
   /** Answers the private domain with the private address (give it to the core's establish). */
   readonly dns: DnsPort;
-  /** The running instance (a new handle after each start). */
-  readonly server: XmppServer;
-  readonly running: boolean;
   /** A new account with a random name and password (prosodyctl, works while stopped too). */
   account(prefix: string): Promise<Account>;
   /** A Bastion session on one of its accounts (closed by close()). */
@@ -48,17 +44,10 @@ export async function startPrivateProsody(opts: { readonly domain: string; reado
     const ca = await readFile(tb.pki.caCert, 'utf8');
     const dns = dnsTo(opts.domain, opts.address).port;
     let server = await startProsody(serverOpts);
-    let running = true;
     return {
       domain: opts.domain,
       address: opts.address,
       dns,
-      get server() {
-        return server;
-      },
-      get running() {
-        return running;
-      },
       account: async (prefix) => {
         const username = `${prefix}-${randomToken(5)}`;
         const password = randomPassword();
@@ -78,12 +67,10 @@ export async function startPrivateProsody(opts: { readonly domain: string; reado
         return client;
       },
       stop: async () => {
-        running = false;
         await server.stop();
       },
       start: async () => {
         server = await startProsody(serverOpts);
-        running = true;
       },
       close: async () => {
         for (const c of sessions.splice(0)) await c.close().catch(() => undefined);

@@ -19,7 +19,6 @@ export const usePresence = (jid: string): ContactPresence | undefined => useStor
 export const useRequests = () => useStore((s) => s.roster.requests);
 export const useOwnPresence = () => useStore((s) => s.roster.own);
 export const useOpenChat = (): string | undefined => useStore((s) => s.chats.open);
-export const useUnreadCount = (peer: string): number => useStore((s) => s.chats.conversations[peer]?.unread.length ?? 0);
 export const useUnreadKeys = (peer: string): readonly MessageKey[] => useStore((s) => conversation(s, peer)?.unread ?? NO_KEYS);
 export const useMessageOrder = (peer: string): readonly MessageKey[] => useStore((s) => conversation(s, peer)?.order ?? NO_KEYS);
 export const useMessage = (peer: string, key: MessageKey) => useStore((s) => conversation(s, peer)?.byKey[key]);

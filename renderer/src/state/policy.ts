@@ -21,8 +21,3 @@ export async function loadPolicy(api: BastionApi): Promise<void> {
 
 /** The policy view once loaded (undefined while loading or when the core could not answer). */
 export const usePolicy = (): PolicyView | undefined => usePolicyStore((s) => (s.status === 'ready' ? s.view : undefined));
-
-/** Tests. */
-export function resetPolicy(state: PolicyState = { status: 'loading' }): void {
-  usePolicyStore.setState(state, true);
-}

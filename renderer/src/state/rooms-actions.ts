@@ -178,11 +178,6 @@ export async function answerInvitation(api: BastionApi, id: string, room: string
   return undefined;
 }
 
-/** Dismisses an invitation that can no longer be answered (main forgot it). */
-export function dismissInvitation(id: string): void {
-  dispatch(on('rooms', (s) => invitationAnswered(s, id)));
-}
-
 export async function answerVoiceRequest(api: BastionApi, room: string, id: string, allow: boolean): Promise<IpcError | undefined> {
   const r = await api.invoke('answerVoiceRequest', { id, allow });
   if (r.ok) dispatch(on('rooms', (s) => voiceRequestAnswered(s, room, id)));

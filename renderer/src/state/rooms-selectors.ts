@@ -31,7 +31,6 @@ export const useOccupant = (jid: string, nick: string): Occupant | undefined => 
 export const useVoiceRequests = (jid: string) => useStore((s) => room(s, jid)?.voiceRequests);
 export const useInvitations = () => useStore((s) => s.rooms.invitations);
 export const useBookmarks = () => useStore((s) => s.rooms.bookmarks);
-export const useBookmarksLoaded = (): boolean => useStore((s) => s.rooms.bookmarksLoaded);
 
 /** Our own occupant in the room (the self flag; the summary's nick when main has not flagged one). */
 export function selfOccupant(r: Room | undefined): Occupant | undefined {
@@ -76,7 +75,6 @@ const AFFILIATION_RANK = { outcast: 0, none: 1, member: 2, admin: 3, owner: 4 } 
 const rank = (o: Occupant): number => AFFILIATION_RANK[o.affiliation];
 
 export type ModerationAction = 'kick' | 'grant-voice' | 'revoke-voice' | 'grant-moderator' | 'revoke-moderator' | 'ban' | 'member' | 'admin' | 'owner' | 'remove-affiliation';
-export const MODERATION_ACTIONS: readonly ModerationAction[] = ['kick', 'grant-voice', 'revoke-voice', 'grant-moderator', 'revoke-moderator', 'ban', 'member', 'admin', 'owner', 'remove-affiliation'];
 
 /**
  * The actions our occupant may take on another (XEP-0045 §8 moderator, §9 admin, §10 owner use

@@ -53,8 +53,3 @@ export function rowHeights(list: string, keyAt: (index: number) => string | unde
     },
   };
 }
-
-/** For tests: forget everything. */
-export function forgetRowHeights(): void {
-  lists.clear();
-}
