@@ -12,6 +12,7 @@ import { createFrameBatcher } from '../ipc/batcher';
 import { CommandFailure, type CommandHandlers } from '../ipc/handlers';
 import type { AccountStore, StoredMessage } from '../store/im-store';
 import type { DataForm } from '../xmpp/xep/0004-forms';
+import type { Bookmark } from '../xmpp/xep/0048-bookmarks';
 import { roomSettingsAnswers } from '../xmpp/xep/0045-muc-config';
 import type { Occupant } from '../xmpp/xep/0045-muc-occupants';
 import type { VoiceRequest } from '../xmpp/xep/0045-muc-admin';
@@ -72,6 +73,9 @@ const fail = (what: string) => (e: unknown): never => {
   const suggested = (e as { suggestedNick?: string }).suggestedNick;
   throw new CommandFailure('invalid-state', `${what}: ${e instanceof Error ? e.message : String(e)}${suggested ? ` — try the nickname “${suggested}”` : ''}`);
 };
+
+/** A bookmark as the renderer sees it: whether it has a password, never the password. */
+const bookmarkToWire = (b: Bookmark) => ({ room: b.room, ...(b.name ? { name: b.name } : {}), ...(b.nick ? { nick: b.nick } : {}), autojoin: b.autojoin, hasPassword: b.password !== undefined });
 
 const occupantToWire = (o: Occupant): OccupantWire => ({
   nick: o.nick,
@@ -147,6 +151,8 @@ export function createRoomsAccount(opts: {
     if (!live) throw new CommandFailure('invalid-state', 'not connected');
     return live;
   };
+  /** A joined room with its occupants, as 'joined' updates and getRooms carry it. */
+  const joinedView = (l: LiveIm, room: BareJid) => ({ room: summary(l, room), occupants: l.muc.occupants(room).map(occupantToWire) });
   const summary = (l: LiveIm, room: BareJid): RoomSummary => {
     const info = l.muc.info(room);
     const subject = l.muc.subject(room);
@@ -188,7 +194,7 @@ export function createRoomsAccount(opts: {
 
   function subscribe(l: LiveIm): void {
     subscriptions = [
-      l.muc.onDidJoin(({ room }) => emit({ kind: 'joined', room: summary(l, room), occupants: l.muc.occupants(room).map(occupantToWire) })),
+      l.muc.onDidJoin(({ room }) => emit({ kind: 'joined', ...joinedView(l, room) })),
       l.muc.onDidLeave((e) => {
         if (e.reason !== 'not-joined') forget(e.room);
         emit({ kind: 'left', room: e.room, reason: e.reason, ...(e.actor ? { actor: e.actor } : {}), ...(e.text ? { text: e.text } : {}), ...(e.venue ? { venue: e.venue } : {}) });
@@ -219,7 +225,7 @@ export function createRoomsAccount(opts: {
         }
       }),
       l.muc.onDidChangeSubject((s) => emit({ kind: 'subject', room: s.room, subject: s.subject, ...(s.by ? { by: s.by } : {}), initial: s.initial })),
-      l.muc.onDidChangeRoomConfig((c) => emit({ kind: 'joined', room: summary(l, c.room), occupants: l.muc.occupants(c.room).map(occupantToWire) })),
+      l.muc.onDidChangeRoomConfig((c) => emit({ kind: 'joined', ...joinedView(l, c.room) })),
       l.muc.onDidReceiveStatus((e) => emit({ kind: 'status', room: e.room, code: Number(e.code), text: e.text, ...(e.nick ? { nick: e.nick } : {}), self: e.self })),
       l.invitations.onDidReceiveInvitation((inv) => {
         const id = randomUUID();
@@ -232,7 +238,7 @@ export function createRoomsAccount(opts: {
         emit({ kind: 'voice-request', id, room: req.room, ...(req.nick ? { nick: req.nick } : {}), ...(req.jid ? { jid: req.jid } : {}) });
       }),
       l.bookmarks.onDidChangeBookmarks((e) => {
-        emit({ kind: 'bookmarks', bookmarks: (l.bookmarks.current() ?? []).map((b) => ({ room: b.room, ...(b.name ? { name: b.name } : {}), ...(b.nick ? { nick: b.nick } : {}), autojoin: b.autojoin, hasPassword: b.password !== undefined })) });
+        emit({ kind: 'bookmarks', bookmarks: (l.bookmarks.current() ?? []).map(bookmarkToWire) });
         // Autojoin across devices: a bookmark another device set to autojoin is joined here too.
         if (e.source !== 'remote') return;
         for (const c of e.changes) {
@@ -277,7 +283,7 @@ export function createRoomsAccount(opts: {
     getRooms: () => {
       const l = live;
       if (!l) return { rooms: [] };
-      return { rooms: l.muc.joined().map((j) => ({ room: summary(l, j.room), occupants: l.muc.occupants(j.room).map(occupantToWire) })) };
+      return { rooms: l.muc.joined().map((j) => joinedView(l, j.room)) };
     },
     joinRoom: async ({ room, nick, password, useBookmarkPassword }) => {
       const l = needLive();
@@ -400,7 +406,7 @@ export function createRoomsAccount(opts: {
     getBookmarks: async () => {
       const l = needLive();
       const [list, backend] = await Promise.all([l.bookmarks.list(), l.bookmarks.backend()]).catch(fail('the bookmarks could not be read'));
-      return { bookmarks: list.map((b) => ({ room: b.room, ...(b.name ? { name: b.name } : {}), ...(b.nick ? { nick: b.nick } : {}), autojoin: b.autojoin, hasPassword: b.password !== undefined })), backend: backend.backend };
+      return { bookmarks: list.map(bookmarkToWire), backend: backend.backend };
     },
     setBookmark: async ({ room, name, nick, password, autojoin }) => {
       await needLive().bookmarks.add({ room: roomJid(room), ...(name ? { name } : {}), ...(nick ? { nick } : {}), ...(password ? { password } : {}), autojoin }).catch(fail('the bookmark could not be saved'));

@@ -186,7 +186,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
         return;
       }
       const ended = teardownLive();
-      endLive(ended);
+      void endLive(ended);
       dropCredentials();
       audit.record({ type: 'session-ended', outcome: 'failure', account: s.account, detail: { stage: 'stream', condition: err.condition ?? null, reason: err.message } });
       setState({ state: 'failed', account: s.account, error: { stage: 'stream', message: err.message }, queued: l.account.outbox.pending() });
@@ -244,12 +244,13 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
     return true;
   }
 
-  function endLive(l: Live | undefined): void {
-    if (!l) return;
+  /** Ends a live session; the returned promise settles when its stream is closed (disconnect waits for it). */
+  function endLive(l: Live | undefined): Promise<void> {
+    if (!l) return Promise.resolve();
     l.rooms.detach();
     l.im.dispose();
     l.sm.dispose();
-    void l.client.close().catch(() => undefined);
+    return l.client.close().catch(() => undefined);
   }
 
   function teardownLive(): Live | undefined {
@@ -263,7 +264,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
   function lost(why: string): void {
     let suspended = teardownLive();
     if (!wanted) {
-      endLive(suspended);
+      void endLive(suspended);
       return;
     }
     const w = wanted;
@@ -288,7 +289,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
           // Not resumed: the server's session is gone. The outbox still holds every unconfirmed
           // message and re-sends it after asking the archive; everything else starts afresh.
           suspended?.sm.failed(r?.status === 'failed' ? r.h : undefined);
-          endLive(suspended);
+          void endLive(suspended);
           suspended = undefined;
           const why2 = r?.status === 'failed' ? [`the stream could not be resumed (${r.condition})`] : [];
           goLive(s, w.imAccount, [...w.credentials.notes, 'reconnected after the link was lost', ...why2]);
@@ -312,7 +313,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
         }),
       onConnected: () => undefined,
       onGaveUp: (error: { stage: SessionStage; message: string }) => {
-        endLive(suspended);
+        void endLive(suspended);
         suspended = undefined;
         if (wanted !== w) return;
         dropCredentials();
@@ -338,7 +339,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
     if (!w || w.credentials.slot === undefined || e.slot !== w.credentials.slot || env.onCardRemoval === 'keep') return;
     const l = teardownLive();
     dropCredentials();
-    endLive(l);
+    void endLive(l);
     audit.record({ type: 'session-ended', outcome: 'info', account: w.account, detail: { reason: 'the smart card was removed', slot: e.slot } });
     setState({ state: 'locked', account: w.account, error: { stage: 'tls', message: 'the smart card was removed: insert it and enter your PIN again' } });
   });
@@ -350,12 +351,7 @@ export function createSessionManager(env: SessionEnvironment, events: EventHub, 
     pendingDecisions.clear();
     const l = teardownLive();
     for (const a of accounts.values()) a.flush();
-    if (l) {
-      l.rooms.detach();
-      l.im.dispose();
-      l.sm.dispose();
-      await l.client.close().catch(() => undefined);
-    }
+    await endLive(l);
     if (account) {
       audit.record({ type: 'logout', outcome: 'success', account });
       setState({ state: 'disconnected', account });
