@@ -52,21 +52,16 @@ const describeUrl = (url: string): string => {
  * and in production no devtools even if something opens them.
  */
 export function hardenWebContents(contents: HardenableContents, opts: ContentsHardening): void {
-  contents.on('will-navigate', (event) => {
-    if (isAppUrl(event.url)) return;
-    event.preventDefault();
-    opts.log(`blocked navigation to ${describeUrl(event.url)}`);
-  });
-  contents.on('will-frame-navigate', (event) => {
-    if (isAppUrl(event.url)) return;
-    event.preventDefault();
-    opts.log(`blocked frame navigation to ${describeUrl(event.url)}`);
-  });
-  contents.on('will-redirect', (event) => {
-    if (isAppUrl(event.url)) return;
-    event.preventDefault();
-    opts.log(`blocked redirect to ${describeUrl(event.url)}`);
-  });
+  const stayInApp =
+    (what: string) =>
+    (event: { readonly url: string; preventDefault(): void }): void => {
+      if (isAppUrl(event.url)) return;
+      event.preventDefault();
+      opts.log(`blocked ${what} to ${describeUrl(event.url)}`);
+    };
+  contents.on('will-navigate', stayInApp('navigation'));
+  contents.on('will-frame-navigate', stayInApp('frame navigation'));
+  contents.on('will-redirect', stayInApp('redirect'));
   contents.setWindowOpenHandler(({ url }) => {
     const target = externalLinkTarget(url);
     if (target !== undefined) opts.openLink(target);
