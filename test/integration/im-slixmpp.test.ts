@@ -3,28 +3,22 @@
 // receipts answered by each side, offline delivery with a XEP-0203 delay stamp, and XEP-0085
 // chat states both ways. The slixmpp peer trusts only the test CA and requires STARTTLS
 // (test/support/testbed/slixmpp-peer.py).
-import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createXmppClient, type XmppClient } from '../../electron/main/xmpp/client/client';
 import type { ParsedMessage } from '../../electron/main/xmpp/im/message-parse';
 import { registerMessages } from '../../electron/main/xmpp/im/messages';
 import { registerPresence } from '../../electron/main/xmpp/im/presence';
-import { establishSession } from '../../electron/main/xmpp/session/establish';
-import { DEFAULT_SESSION_POLICY } from '../../electron/main/xmpp/session/policy';
 import { chatUser, closeChatUsers } from '../support/chat-user';
 import { account, waitFor } from '../support/clients';
+import { closeFreshSessions, freshAccount, freshSession } from '../support/fresh-user';
 import { getTestbed } from '../support/testbed/get-testbed.js';
 import type { ServerKind } from '../support/testbed/info.js';
 import type { PeerServer } from '../support/testbed/peers.js';
-import { randomPassword, randomToken } from '../support/testbed/secret.js';
 import { startSlixmppPeer, type SlixmppPeer } from '../support/testbed/slixmpp-peer.js';
-import { xmppLogin } from '../support/testbed/xmpp-login.js';
 
 const peers: SlixmppPeer[] = [];
-const extraClients: XmppClient[] = [];
 afterEach(async () => {
   await closeChatUsers();
-  for (const c of extraClients.splice(0)) await c.close().catch(() => undefined);
+  await closeFreshSessions();
   for (const p of peers.splice(0)) await p.stop();
 });
 
@@ -42,16 +36,6 @@ async function slixBob(kind: ServerKind): Promise<SlixmppPeer> {
 }
 
 const alice = (kind: ServerKind) => chatUser(kind, 'alice', { sendReceipts: true });
-
-/** A fresh account (in-band registration from loopback): nobody else can be logged in to it. */
-async function freshAccount(kind: ServerKind): Promise<{ jid: string; password: string }> {
-  const tb = getTestbed();
-  const s = tb.servers[kind];
-  const username = `slix-off-${randomToken(4)}`;
-  const password = randomPassword();
-  await xmppLogin({ host: s.host, port: s.port, domain: s.domain, username, password, ca: await readFile(tb.pki.caCert, 'utf8'), register: true, timeoutMs: 15_000 });
-  return { jid: `${username}@${s.domain}`, password };
-}
 
 describe.each<ServerKind>(['prosody', 'ejabberd'])('Bastion ↔ slixmpp on %s', (kind) => {
   it('[UCR-G1] chat messages both ways between full JIDs, bodies intact (RFC 6121 §5)', { timeout: 60_000 }, async () => {
@@ -87,7 +71,8 @@ describe.each<ServerKind>(['prosody', 'ejabberd'])('Bastion ↔ slixmpp on %s', 
   });
 
   it('offline: slixmpp writes to an account that is offline; it arrives at login with a XEP-0203 delay stamp', { timeout: 90_000 }, async () => {
-    const target = await freshAccount(kind);
+    // A fresh account (in-band registration from loopback): nobody else can be logged in to it.
+    const target = await freshAccount(kind, 'slix-off');
     const bob = await slixBob(kind);
     const before = Date.now();
     const sentId = await bob.send({ to: target.jid, body: 'while you were away' });
@@ -95,15 +80,7 @@ describe.each<ServerKind>(['prosody', 'ejabberd'])('Bastion ↔ slixmpp on %s', 
     await bob.ping();
     const sentBy = Date.now();
 
-    const tb = getTestbed();
-    const session = await establishSession({
-      account: target.jid,
-      auth: { kind: 'password', password: target.password },
-      trustAnchorsPem: await readFile(tb.pki.caCert, 'utf8'),
-      policy: { ...DEFAULT_SESSION_POLICY, dnsServers: [`${tb.dns.host}:${tb.dns.port}`] },
-    });
-    const client = createXmppClient(session);
-    extraClients.push(client);
+    const client = await freshSession(target);
     const inbox: ParsedMessage[] = [];
     registerMessages(client, { sendReceipts: () => false }).onDidReceiveMessage((m) => inbox.push(m));
     // Offline messages are delivered after the first available presence (RFC 6121 §4.2.1).

@@ -13,8 +13,10 @@ import { registerDisco } from '../../electron/main/xmpp/xep/0030-disco';
 import { registerCaps } from '../../electron/main/xmpp/xep/0115-caps';
 import { registerBookmarks, type BookmarksChanged, type BookmarksOptions } from '../../electron/main/xmpp/xep/0402-bookmarks';
 import { NS_BOOKMARKS } from '../../electron/main/xmpp/xep/0402-bookmarks-pep';
+import { NS_MUC_OWNER } from '../../electron/main/xmpp/xep/0045-muc-parse';
 import { waitFor } from '../support/clients';
 import { closeFreshSessions, freshAccount, freshSession } from '../support/fresh-user';
+import { joinRaw, statusCodes } from '../support/muc-raw';
 import { getTestbed } from '../support/testbed/get-testbed.js';
 import { randomToken } from '../support/testbed/secret.js';
 import type { ServerKind } from '../support/testbed/info.js';
@@ -22,7 +24,6 @@ import type { ServerKind } from '../support/testbed/info.js';
 afterEach(closeFreshSessions);
 
 const PUBSUB = 'http://jabber.org/protocol/pubsub';
-const NS_MUC = 'http://jabber.org/protocol/muc';
 
 /** One session of `account` with presence, disco, caps and the bookmarks module. */
 async function device(account: Account, opts: BookmarksOptions = {}) {
@@ -56,16 +57,9 @@ const added = (room: string) => (e: BookmarksChanged) => e.changes.some((c) => c
 
 /** Minimal XEP-0045 join by raw presence; an instant room (201) is unlocked with an empty form. */
 async function joinRoom(client: XmppClient, room: string, nick: string): Promise<void> {
-  const got: Element[] = [];
-  const off = client.onPresence((p) => {
-    if (p.attrs.from === `${room}/${nick}`) got.push(p);
-  });
-  client.send(xml('presence', { to: `${room}/${nick}` }, xml('x', { xmlns: NS_MUC })));
-  const codes = (p: Element) => (p.getChild('x', `${NS_MUC}#user`)?.getChildren('status') ?? []).map((s) => String(s.attrs.code));
-  const self = await waitFor(got, (p) => p.attrs.type === 'error' || codes(p).includes('110'), 10_000);
-  off();
-  if (self.attrs.type === 'error') throw new Error(`join of ${room} refused: ${self.toString()}`);
-  if (codes(self).includes('201')) await client.request('set', room, xml('query', { xmlns: `${NS_MUC}#owner` }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' })));
+  const o = await joinRaw(client, room, nick);
+  o.stop();
+  if (statusCodes(o.self).includes('201')) await client.request('set', room, xml('query', { xmlns: NS_MUC_OWNER }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' })));
 }
 
 describe.each<ServerKind>(['prosody', 'ejabberd'])('bookmarks on %s', (kind) => {

@@ -4,33 +4,23 @@
 // with XEP-0059 RSM on ejabberd, unpaged on Prosody) and reads each room's disco#info with the
 // XEP-0128 muc#roominfo form. Rooms are temporary: they vanish when the owner's session closes.
 import xml from '@xmpp/xml';
-import type { Element } from '@xmpp/xml';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { XmppClient } from '../../electron/main/xmpp/client/client';
 import { filterRooms, registerMucBrowse, type RoomInfo } from '../../electron/main/xmpp/xep/0045-muc-browse';
-import { waitFor } from '../support/clients';
+import { NS_MUC } from '../../electron/main/xmpp/xep/0045-muc-parse';
 import { closeFreshSessions, freshAccount, freshSession } from '../support/fresh-user';
+import { joinRaw, statusCodes } from '../support/muc-raw';
 import { getTestbed } from '../support/testbed/get-testbed.js';
 import { randomToken } from '../support/testbed/secret.js';
 import type { ServerKind } from '../support/testbed/info.js';
 
 afterEach(closeFreshSessions);
 
-const NS_MUC = 'http://jabber.org/protocol/muc';
-
 /** Joins (creating) a room by raw presence and submits `config` as the owner's muc#roomconfig form. */
 async function createRoom(client: XmppClient, room: string, config: Readonly<Record<string, string>>): Promise<void> {
-  const nick = 'owner';
-  const got: Element[] = [];
-  const off = client.onPresence((p) => {
-    if (p.attrs.from === `${room}/${nick}`) got.push(p);
-  });
-  client.send(xml('presence', { to: `${room}/${nick}` }, xml('x', { xmlns: NS_MUC })));
-  const codes = (p: Element) => (p.getChild('x', `${NS_MUC}#user`)?.getChildren('status') ?? []).map((s) => String(s.attrs.code));
-  const self = await waitFor(got, (p) => p.attrs.type === 'error' || codes(p).includes('110'), 10_000);
-  off();
-  if (self.attrs.type === 'error') throw new Error(`creating ${room} refused: ${self.toString()}`);
-  expect(codes(self)).toContain('201'); // a new room, locked until configured (XEP-0045 §10.1)
+  const o = await joinRaw(client, room, 'owner');
+  o.stop();
+  expect(statusCodes(o.self)).toContain('201'); // a new room, locked until configured (XEP-0045 §10.1)
   await client.request(
     'set',
     room,

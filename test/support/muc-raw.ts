@@ -6,9 +6,8 @@ import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
 import type { XmppClient } from '../../electron/main/xmpp/client/client';
 import { errorCondition } from '../../electron/main/xmpp/client/iq-tracker';
+import { NS_MUC, NS_MUC_USER } from '../../electron/main/xmpp/xep/0045-muc-parse';
 
-const NS_MUC = 'http://jabber.org/protocol/muc';
-const NS_MUC_USER = `${NS_MUC}#user`;
 
 export class RawJoinError extends Error {
   constructor(
