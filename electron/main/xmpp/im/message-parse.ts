@@ -130,3 +130,22 @@ export function isForwardingWrapper(el: Element): boolean {
         (c.name === 'result' && typeof c.attrs.xmlns === 'string' && c.attrs.xmlns.startsWith(MAM_PREFIX))),
   );
 }
+
+/** Why a XEP-0297 wrapper was refused: not exactly one forwarded message, one that wraps another, or an unparsable one. */
+export type UnwrapRefusal = { readonly why: 'not-one' } | { readonly why: 'nested' } | { readonly why: 'unparsable'; readonly reason: string };
+
+/**
+ * The one message forwarded (XEP-0297) under `parent` — a carbon's `<sent/>`/`<received/>` or an
+ * archive `<result/>` — parsed, with its `<forwarded/>` (which carries the delay stamp). Exactly
+ * one `<forwarded/>` holding exactly one `<message/>`; a forwarding wrapper inside is no genuine
+ * copy of a message and is refused.
+ */
+export function unwrapForwarded(parent: Element): { readonly ok: true; readonly message: ParsedMessage; readonly forwarded: Element } | ({ readonly ok: false } & UnwrapRefusal) {
+  const forwarded = parent.getChildren('forwarded', NS_FORWARD);
+  const inner = forwarded.length === 1 ? forwarded[0]?.getChildren('message') : undefined;
+  const innerEl = inner?.length === 1 ? inner[0] : undefined;
+  if (!forwarded[0] || !innerEl) return { ok: false, why: 'not-one' };
+  if (isForwardingWrapper(innerEl)) return { ok: false, why: 'nested' };
+  const parsed = parseMessage(innerEl);
+  return parsed.ok ? { ok: true, message: parsed.message, forwarded: forwarded[0] } : { ok: false, why: 'unparsable', reason: parsed.reason };
+}

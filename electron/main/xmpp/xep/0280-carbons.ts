@@ -12,10 +12,11 @@
  */
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
+import { assertNever } from '../../../../shared/util/assert-never';
 import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { bareOf, parseJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
-import { isForwardingWrapper, NS_CARBONS, NS_FORWARD, parseMessage, type ParsedMessage } from '../im/message-parse';
+import { NS_CARBONS, unwrapForwarded, type ParsedMessage } from '../im/message-parse';
 
 export { NS_CARBONS };
 export const NS_HINTS = 'urn:xmpp:hints';
@@ -70,14 +71,20 @@ export function parseCarbon(el: Element, account: string): CarbonParse | undefin
   const [wrapper] = wrappers;
   if (wrappers.length !== 1 || !wrapper) return { ok: false, reason: 'carbon with more than one sent/received wrapper refused' };
   const direction: CarbonDirection = wrapper.name === 'sent' ? 'sent' : 'received';
-  const forwarded = wrapper.getChildren('forwarded', NS_FORWARD);
-  const inner = forwarded.length === 1 ? forwarded[0]?.getChildren('message') : undefined;
-  const innerEl = inner?.length === 1 ? inner[0] : undefined;
-  if (!innerEl) return { ok: false, reason: `${direction} carbon without exactly one forwarded message refused` };
-  // A forwarded carbon or archive result inside a carbon is no genuine copy of a message.
-  if (isForwardingWrapper(innerEl)) return { ok: false, reason: `${direction} carbon wrapping another forwarded wrapper refused` };
-  const parsed = parseMessage(innerEl);
-  if (!parsed.ok) return { ok: false, reason: `${direction} carbon: ${parsed.reason}` };
+  const parsed = unwrapForwarded(wrapper);
+  if (!parsed.ok) {
+    switch (parsed.why) {
+      case 'not-one':
+        return { ok: false, reason: `${direction} carbon without exactly one forwarded message refused` };
+      case 'nested':
+        // A forwarded carbon or archive result inside a carbon is no genuine copy of a message.
+        return { ok: false, reason: `${direction} carbon wrapping another forwarded wrapper refused` };
+      case 'unparsable':
+        return { ok: false, reason: `${direction} carbon: ${parsed.reason}` };
+      default:
+        return assertNever(parsed, 'unwrap refusal');
+    }
+  }
   const m = parsed.message;
   // §6: a sent carbon is a message from one of our resources; a received one is addressed to us.
   if (direction === 'sent' && m.fromBare !== account) return { ok: false, reason: `sent carbon of a message from ${m.from} refused: not ours` };

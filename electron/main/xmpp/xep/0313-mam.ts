@@ -13,11 +13,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import xml from '@xmpp/xml';
+import { assertNever } from '../../../../shared/util/assert-never';
 import { createEmitter, type Disposer } from '../../../../shared/util/disposable';
 import { formatDateTime, parseDateTime } from '../../../../shared/xmpp/datetime';
 import { bareOf, parseJid, type BareJid } from '../../../../shared/xmpp/jid';
 import type { XmppClient } from '../client/client';
-import { isForwardingWrapper, NS_FORWARD, parseMessage, type ParsedMessage } from '../im/message-parse';
+import { unwrapForwarded, type ParsedMessage } from '../im/message-parse';
 import { MAX_RSM_ID_CHARS, parseRsmResult, rsmRequest, type RsmResult } from './0059-rsm';
 
 export const NS_MAM = 'urn:xmpp:mam:2';
@@ -116,14 +117,20 @@ function field(name: string, value: string): Element {
 export function parseResult(result: Element, archive: BareJid): { ok: true; message: ArchivedMessage } | { ok: false; reason: string } {
   const archiveId = result.attrs.id;
   if (typeof archiveId !== 'string' || archiveId.length === 0 || archiveId.length > MAX_RSM_ID_CHARS) return { ok: false, reason: 'archive result without a usable id' };
-  const forwarded = result.getChildren('forwarded', NS_FORWARD);
-  const inner = forwarded.length === 1 ? forwarded[0]?.getChildren('message') : undefined;
-  const innerEl = inner?.length === 1 ? inner[0] : undefined;
-  if (!forwarded[0] || !innerEl) return { ok: false, reason: `archive result ${archiveId} without exactly one forwarded message` };
-  if (isForwardingWrapper(innerEl)) return { ok: false, reason: `archive result ${archiveId} wraps another forwarded wrapper` };
-  const parsed = parseMessage(innerEl);
-  if (!parsed.ok) return { ok: false, reason: `archive result ${archiveId}: ${parsed.reason}` };
-  const stamp = forwarded[0].getChild('delay', NS_DELAY)?.attrs.stamp;
+  const parsed = unwrapForwarded(result);
+  if (!parsed.ok) {
+    switch (parsed.why) {
+      case 'not-one':
+        return { ok: false, reason: `archive result ${archiveId} without exactly one forwarded message` };
+      case 'nested':
+        return { ok: false, reason: `archive result ${archiveId} wraps another forwarded wrapper` };
+      case 'unparsable':
+        return { ok: false, reason: `archive result ${archiveId}: ${parsed.reason}` };
+      default:
+        return assertNever(parsed, 'unwrap refusal');
+    }
+  }
+  const stamp = parsed.forwarded.getChild('delay', NS_DELAY)?.attrs.stamp;
   return { ok: true, message: { archiveId, archive, archivedAt: typeof stamp === 'string' ? parseDateTime(stamp) : undefined, message: parsed.message } };
 }
 
