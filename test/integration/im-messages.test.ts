@@ -4,7 +4,8 @@
 import xml from '@xmpp/xml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chatUser, closeChatUsers } from '../support/chat-user';
-import { account, waitFor } from '../support/clients';
+import { waitFor } from '../support/clients';
+import { freshAccount } from '../support/fresh-user';
 import { getTestbed } from '../support/testbed/get-testbed.js';
 import type { ServerKind } from '../support/testbed/info.js';
 import { listen, sendMessage, type PeerServer } from '../support/testbed/peers.js';
@@ -32,7 +33,9 @@ describe.each<ServerKind>(['prosody', 'ejabberd'])('messages on %s', (kind) => {
 
   it('go-sendxmpp → Bastion, and Bastion → go-sendxmpp (third-party client)', { timeout: 90_000 }, async () => {
     const alice = await user(kind, 'alice');
-    const carol = account(kind, 'carol');
+    // A fresh account: the shared carol may be online in another test file, and then the message
+    // below would go to that session instead of waiting in offline storage.
+    const carol = await freshAccount(kind, 'gosx');
     await sendMessage(peer(kind), carol, alice.client.account, 'from go-sendxmpp');
     // go-sendxmpp logs in from scratch (TLS, SASL) each time: generous under a loaded CI machine.
     await waitFor(alice.inbox, (m) => m.body === 'from go-sendxmpp' && m.fromBare === carol.jid, 25_000);

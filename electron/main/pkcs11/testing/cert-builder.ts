@@ -21,7 +21,13 @@ const oid = (dotted: string): Buffer => {
   return tlv(0x06, Buffer.from(bytes));
 };
 const utf8 = (s: string): Buffer => tlv(0x0c, Buffer.from(s, 'utf8'));
-const int = (b: Buffer): Buffer => tlv(0x02, (b[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+/** A DER INTEGER from unsigned big-endian bytes: minimal (no redundant leading zero byte, X.690 §8.3.2), positive (a 0 byte before a high bit). */
+const int = (b: Buffer): Buffer => {
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i += 1;
+  const v = b.subarray(i);
+  return tlv(0x02, (v[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v);
+};
 const time = (d: Date): Buffer => {
   const iso = d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
   return d.getUTCFullYear() < 2050 ? tlv(0x17, Buffer.from(iso.slice(2))) : tlv(0x18, Buffer.from(iso));
