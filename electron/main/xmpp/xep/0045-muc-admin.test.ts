@@ -161,6 +161,44 @@ describe('XEP-0045 owner use cases (§10)', () => {
     await expect(destroying).rejects.toMatchObject({ reason: 'forbidden', message: 'Only an owner of the room can do this' });
   });
 
+  it('destroy resolves only when the room is gone: the service, not the room, answers disco#info (ejabberd answers the destroy before its room has ended)', async () => {
+    const stream = createFakeStream();
+    const client = createXmppClient({ jid: 'crone1@example.test/desk' as FullJid, account: 'crone1@example.test' as BareJid, stream });
+    const admin = registerMucAdmin(client, { goneProbe: { totalMs: 2_000, probeMs: 60, retryMs: 10 } });
+    const reply = (type: 'result' | 'error') => {
+      const last = stream.last();
+      const error = type === 'error' ? `<error type='cancel'><item-not-found xmlns='${STANZAS}'/></error>` : `<query xmlns='http://jabber.org/protocol/disco#info'><identity category='conference' type='text'/></query>`;
+      stream.receive(`<iq type='${type}' id='${last.attrs.id as string}' from='${ROOM}'>${error}</iq>`);
+    };
+    const isProbe = (e: Element) => e.name === 'iq' && e.attrs.type === 'get' && e.attrs.to === ROOM && e.getChild('query', 'http://jabber.org/protocol/disco#info') !== undefined;
+    let done = false;
+    const destroying = admin.destroy(ROOM).then(() => (done = true));
+    stream.receive(`<iq type='result' id='${stream.last().attrs.id as string}' from='${ROOM}'/>`);
+    await tick();
+    expect(isProbe(stream.last())).toBe(true);
+    const probes = async (n: number) => {
+      for (const t0 = Date.now(); stream.sent.filter(isProbe).length < n; await new Promise((r) => setTimeout(r, 5))) {
+        if (Date.now() - t0 > 1_500) throw new Error(`${stream.sent.filter(isProbe).length} probes, not ${n}`);
+      }
+    };
+    reply('result'); // the room still answers: ask again
+    await probes(2);
+    await probes(3); // the second probe is swallowed (its timeout): a third
+    expect(stream.sent.filter(isProbe)).toHaveLength(3);
+    expect(done).toBe(false);
+    reply('error'); // item-not-found from the service
+    await destroying;
+
+    // A room that never goes: the server's 'result' stands after totalMs, no error.
+    const slow = registerMucAdmin(client, { goneProbe: { totalMs: 150, probeMs: 40, retryMs: 10 } });
+    const t0 = Date.now();
+    const stuck = slow.destroy(ROOM);
+    stream.receive(`<iq type='result' id='${stream.last().attrs.id as string}' from='${ROOM}'/>`);
+    await stuck;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+
   it('creates through an injected join (the MUC core), mapping its failures', async () => {
     const stream = createFakeStream();
     const client = createXmppClient({ jid: 'crone1@example.test/desk' as FullJid, account: 'crone1@example.test' as BareJid, stream });

@@ -13,21 +13,18 @@ import { createEmitter, type Disposer } from '../../../../shared/util/disposable
 import { bareOf, parseJid, type BareJid } from '../../../../shared/xmpp/jid';
 import { IqError, type XmppClient } from '../client/client';
 import { errorCondition } from '../client/iq-tracker';
-import { AFFILIATIONS, NS_MUC, NS_MUC_OWNER, NS_MUC_USER, parseRoomJid, ROLES, type MucAffiliation, type MucRole } from './0045-muc-parse';
+import { NS_MUC, NS_MUC_OWNER, NS_MUC_USER, parseRoomJid, type MucAffiliation, type MucRole } from './0045-muc-parse';
 import { buildSubmission, cancelForm, findDataForm, NS_DATA, type DataForm, type FieldProblem, type FormAnswers } from './0004-forms';
 import { adminError, MucAdminError, type MucOp } from './0045-muc-errors';
+import { FORM_REQUEST, isAffiliation, isRole, NS_MUC_ADMIN, parseMucList, parseVoiceRequest, type MucListItem, type VoiceRequest } from './0045-muc-admin-parse';
+import { NS_DISCO_INFO } from './0030-disco';
 
 export { MucAdminError, type MucAdminFailure } from './0045-muc-errors';
 export { readRoomSettings, ROOMCONFIG_FIELDS, roomSettingsAnswers, type RoomSettings } from './0045-muc-config';
+export { FORM_REQUEST, MAX_LIST_ITEMS, NS_MUC_ADMIN, parseMucList, parseVoiceRequest, type MucListItem, type VoiceRequest } from './0045-muc-admin-parse';
 
-export const NS_MUC_ADMIN = `${NS_MUC}#admin`;
 /** XEP-0045 §15.5.3 / XEP-0068: the FORM_TYPE of the room configuration form. */
 export const FORM_ROOMCONFIG = `${NS_MUC}#roomconfig`;
-/** §8.6 / §15.5.4: the FORM_TYPE of voice requests. */
-export const FORM_REQUEST = `${NS_MUC}#request`;
-
-const isRole = (s: unknown): s is MucRole => (ROLES as readonly unknown[]).includes(s);
-const isAffiliation = (s: unknown): s is MucAffiliation => (AFFILIATIONS as readonly unknown[]).includes(s);
 
 /** §8.2–§8.5, §9.6–§9.8: kick = none, voice = participant, revoke voice = visitor. */
 export interface RoleChange {
@@ -40,24 +37,6 @@ export interface AffiliationChange {
   readonly jid: string;
   readonly affiliation: MucAffiliation;
   readonly reason?: string;
-}
-/** One entry of a §9.5/§9.8/§10.5/§10.8/§8.5 list. */
-export interface MucListItem {
-  readonly jid?: BareJid;
-  readonly nick?: string;
-  readonly affiliation?: MucAffiliation;
-  readonly role?: MucRole;
-  readonly reason?: string;
-}
-/** §8.6: a voice request the room forwarded to us as a moderator. */
-export interface VoiceRequest {
-  readonly room: BareJid;
-  readonly nick?: string;
-  /** The requester's real JID, when the room shows it to moderators. */
-  readonly jid?: string;
-  readonly role: string;
-  /** The form as received: answering submits it back (§8.6 example 96). */
-  readonly form: DataForm;
 }
 /** §10.1: a join that created the room (status 201) or found it already there. */
 export type RoomCreation =
@@ -82,7 +61,18 @@ export interface MucAdminOptions {
    * not unlock a new room itself (that is what these two methods decide).
    */
   readonly join?: (room: BareJid, nick: string, timeoutMs: number) => Promise<{ readonly created: boolean; readonly nick: string }>;
+  /** Default GONE_PROBE. */
+  readonly goneProbe?: GoneProbe;
 }
+
+/** How long `destroy`/`cancelCreation` wait for the room to be gone, and each probe's timeout. */
+export interface GoneProbe {
+  readonly totalMs: number;
+  readonly probeMs: number;
+  /** Pause before asking again when the room still answers as a room. */
+  readonly retryMs: number;
+}
+export const GONE_PROBE: GoneProbe = { totalMs: 5_000, probeMs: 1_000, retryMs: 100 };
 
 export interface MucAdminModule {
   /** §10.1.1/§10.1.3: joins as `nick`; if that created the room, fetches the configuration form. */
@@ -97,7 +87,7 @@ export interface MucAdminModule {
   getConfig(room: string): Promise<DataForm>;
   /** §10.2: validates `answers` against `form` (fetched when not given) and submits. */
   submitConfig(room: string, answers: FormAnswers, form?: DataForm): Promise<void>;
-  /** §10.9: `alternate` is a room JID occupants may go to instead. */
+  /** §10.9: `alternate` is a room JID occupants may go to instead. Resolves once the room is gone. */
   destroy(room: string, opts?: { readonly reason?: string; readonly alternate?: string; readonly password?: string }): Promise<void>;
   setRole(room: string, nick: string, role: MucRole, reason?: string): Promise<void>;
   setRoles(room: string, changes: readonly RoleChange[], opts?: BatchOptions): Promise<void>;
@@ -116,7 +106,6 @@ export interface MucAdminModule {
   dispose(): void;
 }
 
-export const MAX_LIST_ITEMS = 10_000;
 export const JOIN_TIMEOUT_MS = 30_000;
 
 function roomOrThrow(room: string): BareJid {
@@ -132,58 +121,6 @@ function affiliateJid(jid: string): BareJid {
 }
 
 const statusCodes = (x: Element | undefined): string[] => (x?.getChildren('status') ?? []).map((s) => String(s.attrs.code ?? ''));
-
-/** Parses a §9.5-style list answer; a list with an unreadable item is refused as a whole. */
-export function parseMucList(query: Element | undefined, by: 'role' | 'affiliation', value: string, max = MAX_LIST_ITEMS): readonly MucListItem[] {
-  if (!query?.is('query', NS_MUC_ADMIN)) throw new MucAdminError('malformed', 'the room answered without a muc#admin list');
-  const els = query.getChildren('item');
-  if (els.length > max) throw new MucAdminError('malformed', `the list has ${els.length} entries (at most ${max})`);
-  return els.map((it, i): MucListItem => {
-    const { jid, nick, affiliation, role } = it.attrs as Record<string, unknown>;
-    let bare: BareJid | undefined;
-    if (jid !== undefined) {
-      const p = parseJid(String(jid));
-      if (!p.ok) throw new MucAdminError('malformed', `list entry ${i + 1}: '${String(jid)}' is not a JID (${p.reason})`);
-      bare = bareOf(p.jid);
-    }
-    if (by === 'affiliation' && bare === undefined) throw new MucAdminError('malformed', `list entry ${i + 1} has no JID`);
-    if (by === 'role' && typeof nick !== 'string') throw new MucAdminError('malformed', `list entry ${i + 1} has no nickname`);
-    if (affiliation !== undefined && !isAffiliation(affiliation)) throw new MucAdminError('malformed', `list entry ${i + 1}: unknown affiliation '${String(affiliation)}'`);
-    if (role !== undefined && !isRole(role)) throw new MucAdminError('malformed', `list entry ${i + 1}: unknown role '${String(role)}'`);
-    // An entry of another value than asked for would put someone on the wrong list in the UI.
-    const got = by === 'role' ? role : affiliation;
-    if (got !== undefined && got !== value) throw new MucAdminError('malformed', `list entry ${i + 1} is ${String(got)}, not ${value}`);
-    const reason = it.getChildText('reason');
-    return {
-      ...(bare !== undefined ? { jid: bare } : {}),
-      ...(typeof nick === 'string' ? { nick } : {}),
-      ...(by === 'affiliation' ? { affiliation: value as MucAffiliation } : isAffiliation(affiliation) ? { affiliation } : {}),
-      ...(by === 'role' ? { role: value as MucRole } : isRole(role) ? { role } : {}),
-      ...(reason !== null && reason !== '' ? { reason } : {}),
-    };
-  });
-}
-
-/**
- * §8.6: a voice request forwarded by a room: a `form` of FORM_TYPE muc#request in a message
- * from the room's own (bare) JID. Anything else — an occupant's or a user's full JID, an error
- * or groupchat message — is refused, so nobody can make us grant voice to someone else.
- */
-export function parseVoiceRequest(message: Element): { readonly ok: true; readonly request: VoiceRequest } | { readonly ok: false; readonly reason: string } | undefined {
-  const found = findDataForm(message, FORM_REQUEST);
-  if (!found) return undefined;
-  if (!found.ok) return { ok: false, reason: `voice request: ${found.reason}` };
-  const { form } = found;
-  if (form.kind !== 'form') return { ok: false, reason: `voice request: a ${form.kind} form, not a request to answer` };
-  const room = parseRoomJid(String(message.attrs.from ?? ''));
-  if (!room) return { ok: false, reason: `voice request from '${String(message.attrs.from ?? '')}', not from a room` };
-  const type = String(message.attrs.type ?? 'normal');
-  if (type === 'error' || type === 'groupchat') return { ok: false, reason: `voice request in a ${type} message` };
-  const value = (name: string): string | undefined => form.fields.find((f) => f.var === name)?.values[0];
-  const nick = value('muc#roomnick');
-  const jid = value('muc#jid');
-  return { ok: true, request: { room, role: value('muc#role') ?? 'participant', form, ...(nick ? { nick } : {}), ...(jid ? { jid } : {}) } };
-}
 
 const readableClosed = 'The connection was lost before the room answered';
 const problemsText = (problems: readonly FieldProblem[]): string => problems.map((p) => (p.var ? `${p.var}: ${p.reason}` : p.reason)).join('; ');
@@ -237,6 +174,28 @@ export function registerMucAdmin(client: XmppClient, opts: MucAdminOptions = {})
         done(new MucAdminError('disconnected', `${readableClosed}: ${e instanceof Error ? e.message : String(e)}`));
       }
     });
+  }
+
+  /**
+   * §10.9 has the service answer once the room is destroyed, and then a join creates a new room.
+   * ejabberd 23.01 answers while the room's process is still ending: a stanza that reaches it in
+   * that moment is dropped (an IQ never answered) or bounced (a join answered with the destroy,
+   * "removed us while joining") — measured 2 and 5 in 80 back-to-back runs. So destroying waits
+   * until a XEP-0030 disco#info to the room is answered by the service, not by the room:
+   * item-not-found. Bounded: after `totalMs` the server's own answer stands.
+   */
+  async function awaitGone(room: BareJid): Promise<void> {
+    const { totalMs, probeMs, retryMs } = opts.goneProbe ?? GONE_PROBE;
+    const deadline = Date.now() + totalMs;
+    for (let left = totalMs; left > 0; left = deadline - Date.now()) {
+      try {
+        await client.request('get', room, xml('query', { xmlns: NS_DISCO_INFO }), Math.min(probeMs, left));
+      } catch (e: unknown) {
+        if (e instanceof IqError && e.condition === 'timeout') continue; // swallowed by the ending room
+        return; // item-not-found (or any other refusal, or the connection gone): no room answers
+      }
+      await new Promise((r) => setTimeout(r, Math.min(retryMs, Math.max(0, deadline - Date.now()))));
+    }
   }
 
   async function getConfig(room: string): Promise<DataForm> {
@@ -332,14 +291,18 @@ export function registerMucAdmin(client: XmppClient, opts: MucAdminOptions = {})
         await iq('destroy', 'set', r, owner(xml('destroy', {}, xml('reason', {}, 'Room creation cancelled'))));
       } catch (e: unknown) {
         if (!(e instanceof MucAdminError && e.reason === 'item-not-found')) throw e;
+        return;
       }
+      await awaitGone(r);
     },
     getConfig,
     submitConfig,
     async destroy(room, opts = {}) {
       const alt = opts.alternate !== undefined ? roomOrThrow(opts.alternate) : undefined;
       const children = [...reasonEl(opts.reason), ...(opts.password ? [xml('password', {}, opts.password)] : [])];
-      await iq('destroy', 'set', roomOrThrow(room), owner(xml('destroy', alt ? { jid: alt } : {}, ...children)));
+      const r = roomOrThrow(room);
+      await iq('destroy', 'set', r, owner(xml('destroy', alt ? { jid: alt } : {}, ...children)));
+      await awaitGone(r);
     },
     setRole: (room, nick, role, reason) => batch('role', room, [{ nick, role, ...(reason ? { reason } : {}) }], roleItem, {}),
     setRoles: (room, changes, opts = {}) => batch('role', room, changes, roleItem, opts),
