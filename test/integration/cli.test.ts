@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SecurityReport } from '../../shared/security/report';
+import { freshAccount } from '../support/fresh-user';
 import { getTestbed } from '../support/testbed/get-testbed.js';
 import type { ServerKind, TestbedInfo } from '../support/testbed/info.js';
 
@@ -35,6 +36,17 @@ function expectNoSecrets(r: { stdout: string; stderr: string }): void {
 function user(info: TestbedInfo, kind: ServerKind, name: string) {
   const a = info.accounts[kind].find((x) => x.username === name);
   if (!a) throw new Error(`no ${name} on ${kind}`);
+  secrets.add(a.password);
+  return a;
+}
+
+/**
+ * The recipient of the send/listen tests is a fresh account: the shared bob can be signed in
+ * from another test file at the same moment, and then a message for him goes to that session
+ * (RFC 6121 §8.5.2.1.1) instead of offline storage or the listener.
+ */
+async function freshUser(kind: ServerKind, prefix: string) {
+  const a = await freshAccount(kind, prefix);
   secrets.add(a.password);
   return a;
 }
@@ -192,7 +204,7 @@ describe.each(KINDS)('bastion CLI on %s', (kind) => {
   it('send from alice reaches a running listen of bob', async () => {
     const info = getTestbed();
     const alice = user(info, kind, 'alice');
-    const bob = user(info, kind, 'bob');
+    const bob = await freshUser(kind, 'bob');
     const listener = await startListen(info, bob.jid, bob.password);
     try {
       expect(listener.fullJid.startsWith(`${bob.jid}/`)).toBe(true);
@@ -215,7 +227,7 @@ describe.each(KINDS)('bastion CLI on %s', (kind) => {
   it('send while bob is offline; bob gets it when listen comes online', async () => {
     const info = getTestbed();
     const alice = user(info, kind, 'alice');
-    const bob = user(info, kind, 'bob');
+    const bob = await freshUser(kind, 'bob');
     const body = `offline ${randomBytes(4).toString('hex')}`;
     const s = await run(['send', alice.jid, bob.jid, body, ...connFlags(info)], alice.password);
     expect(s.code, s.stderr).toBe(0);
