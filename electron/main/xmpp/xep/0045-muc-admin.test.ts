@@ -5,7 +5,8 @@ import type { BareJid, FullJid } from '../../../../shared/xmpp/jid';
 import { createXmppClient } from '../client/client';
 import { createFakeStream } from '../client/testing/fake-stream';
 import { FIELD_TYPES, formValues, parseDataForm, type DataForm } from './0004-forms';
-import { FORM_ROOMCONFIG, MucAdminError, parseMucList, parseVoiceRequest, readRoomSettings, registerMucAdmin, roomSettingsAnswers, type VoiceRequest } from './0045-muc-admin';
+import { NS_DISCO_INFO } from './0030-disco';
+import { FORM_ROOMCONFIG, MucAdminError, parseMucList, parseVoiceRequest, readRoomSettings, registerMucAdmin, roomSettingsAnswers, type MucAdminOptions, type VoiceRequest } from './0045-muc-admin';
 
 const el = (s: string): Element => parse(s) as Element;
 const tick = () => new Promise((r) => setImmediate(r));
@@ -43,10 +44,10 @@ const CONFIG_FORM = `<x xmlns='jabber:x:data' type='form'>
   <field label='Contact' type='jid-single' var='x-example#contact'/>
 </x>`;
 
-function setup() {
+function setup(opts: MucAdminOptions = {}) {
   const stream = createFakeStream();
   const client = createXmppClient({ jid: 'crone1@example.test/desk' as FullJid, account: 'crone1@example.test' as BareJid, stream });
-  const admin = registerMucAdmin(client);
+  const admin = registerMucAdmin(client, opts);
   const answer = (payload: string, error?: { condition: string; text?: string }) => {
     const last = stream.last();
     const attrs = `id='${last.attrs.id as string}' from='${String(last.attrs.to)}'`;
@@ -162,18 +163,11 @@ describe('XEP-0045 owner use cases (§10)', () => {
   });
 
   it('destroy resolves only when the room is gone: the service, not the room, answers disco#info (ejabberd answers the destroy before its room has ended)', async () => {
-    const stream = createFakeStream();
-    const client = createXmppClient({ jid: 'crone1@example.test/desk' as FullJid, account: 'crone1@example.test' as BareJid, stream });
-    const admin = registerMucAdmin(client, { goneProbe: { totalMs: 2_000, probeMs: 60, retryMs: 10 } });
-    const reply = (type: 'result' | 'error') => {
-      const last = stream.last();
-      const error = type === 'error' ? `<error type='cancel'><item-not-found xmlns='${STANZAS}'/></error>` : `<query xmlns='http://jabber.org/protocol/disco#info'><identity category='conference' type='text'/></query>`;
-      stream.receive(`<iq type='${type}' id='${last.attrs.id as string}' from='${ROOM}'>${error}</iq>`);
-    };
-    const isProbe = (e: Element) => e.name === 'iq' && e.attrs.type === 'get' && e.attrs.to === ROOM && e.getChild('query', 'http://jabber.org/protocol/disco#info') !== undefined;
+    const { stream, client, admin, answer } = setup({ goneProbe: { totalMs: 2_000, probeMs: 60, retryMs: 10 } });
+    const isProbe = (e: Element) => e.name === 'iq' && e.attrs.type === 'get' && e.attrs.to === ROOM && e.getChild('query', NS_DISCO_INFO) !== undefined;
     let done = false;
     const destroying = admin.destroy(ROOM).then(() => (done = true));
-    stream.receive(`<iq type='result' id='${stream.last().attrs.id as string}' from='${ROOM}'/>`);
+    answer('');
     await tick();
     expect(isProbe(stream.last())).toBe(true);
     const probes = async (n: number) => {
@@ -181,29 +175,27 @@ describe('XEP-0045 owner use cases (§10)', () => {
         if (Date.now() - t0 > 1_500) throw new Error(`${stream.sent.filter(isProbe).length} probes, not ${n}`);
       }
     };
-    reply('result'); // the room still answers: ask again
+    answer(`<query xmlns='${NS_DISCO_INFO}'><identity category='conference' type='text'/></query>`); // the room still answers: ask again
     await probes(2);
     await probes(3); // the second probe is swallowed (its timeout): a third
     expect(stream.sent.filter(isProbe)).toHaveLength(3);
     expect(done).toBe(false);
-    reply('error'); // item-not-found from the service
+    answer('', { condition: 'item-not-found' }); // from the service
     await destroying;
 
     // A room that never goes: the server's 'result' stands after totalMs, no error.
     const slow = registerMucAdmin(client, { goneProbe: { totalMs: 150, probeMs: 40, retryMs: 10 } });
     const t0 = Date.now();
     const stuck = slow.destroy(ROOM);
-    stream.receive(`<iq type='result' id='${stream.last().attrs.id as string}' from='${ROOM}'/>`);
+    answer('');
     await stuck;
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
     expect(Date.now() - t0).toBeLessThan(1_000);
   });
 
   it('creates through an injected join (the MUC core), mapping its failures', async () => {
-    const stream = createFakeStream();
-    const client = createXmppClient({ jid: 'crone1@example.test/desk' as FullJid, account: 'crone1@example.test' as BareJid, stream });
     const joins: string[] = [];
-    const admin = registerMucAdmin(client, {
+    const { stream, admin } = setup({
       join: (room, nick) => {
         joins.push(`${room}/${nick}`);
         if (nick === 'taken') return Promise.reject(Object.assign(new Error('That nickname is taken'), { condition: 'conflict' }));

@@ -72,7 +72,7 @@ export interface GoneProbe {
   /** Pause before asking again when the room still answers as a room. */
   readonly retryMs: number;
 }
-export const GONE_PROBE: GoneProbe = { totalMs: 5_000, probeMs: 1_000, retryMs: 100 };
+const GONE_PROBE: GoneProbe = { totalMs: 5_000, probeMs: 1_000, retryMs: 100 };
 
 export interface MucAdminModule {
   /** §10.1.1/§10.1.3: joins as `nick`; if that created the room, fetches the configuration form. */
