@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getTestbed } from '../test/support/testbed/get-testbed.js';
+import { getTestbed, testbedEnv } from '../test/support/testbed/get-testbed.js';
 import type { ServerKind } from '../test/support/testbed/info.js';
 import { launchChromium, type BrowserSession } from './support/browser';
 import { startApp, type RunningApp } from './support/app';
@@ -14,9 +14,8 @@ let chrome: BrowserSession;
 let stateDir: string;
 
 beforeAll(async () => {
-  const tb = getTestbed();
   stateDir = mkdtempSync(path.join(os.tmpdir(), 'bastion-e2e-state-'));
-  app = await startApp({ stateDir, env: { BASTION_TRUST_ANCHORS: tb.pki.caCert, BASTION_DNS_SERVERS: `${tb.dns.host}:${tb.dns.port}` } });
+  app = await startApp({ stateDir, env: testbedEnv() });
   chrome = await launchChromium();
 });
 

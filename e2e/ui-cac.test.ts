@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cards } from '../shared/ipc/contract';
 import type { SecurityReport } from '../shared/security/report';
-import { getTestbed } from '../test/support/testbed/get-testbed.js';
+import { getTestbed, testbedEnv } from '../test/support/testbed/get-testbed.js';
 import { run } from '../test/support/testbed/exec.js';
 import { createToken, tokenEnv, type TokenInfo } from '../test/support/testbed/token.js';
 import { startApp, type RunningApp } from './support/app';
@@ -44,7 +44,7 @@ beforeAll(async () => {
   process.env.SOFTHSM2_CONF = token.conf;
   app = await startApp({
     stateDir: path.join(dir, 'state'),
-    env: { BASTION_TRUST_ANCHORS: tb.pki.caCert, BASTION_DNS_SERVERS: `${tb.dns.host}:${tb.dns.port}`, BASTION_PKCS11_MODULE: token.module },
+    env: { ...testbedEnv(), BASTION_PKCS11_MODULE: token.module },
   });
   await app.core.handlers.acknowledgeConsent({}, { sender: 'test' });
   chrome = await launchChromium();

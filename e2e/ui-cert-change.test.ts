@@ -1,20 +1,19 @@
 // The certificate-change question [R7590-HF4] through the real UI: the core remembers a server
 // key per account; here the remembered entry for alice@prosody.test is planted with another key
 // and CA, so the real Prosody's certificate is a change that is not a routine renewal.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecurityReport } from '../shared/security/report';
 import { getTestbed } from '../test/support/testbed/get-testbed.js';
-import { startApp, type RunningApp } from './support/app';
-import { launchChromium, type BrowserSession } from './support/browser';
+import { startUiApp, type RunningApp, type UiApp } from './support/app';
+import type { BrowserSession } from './support/browser';
 import { expectAccessible, openApp, passwordLogin, screenshotScreen, ui, waitForRoute } from './support/ui';
 
 let app: RunningApp;
 let chrome: BrowserSession;
-let stateDir: string;
+let harness: UiApp;
 
 const PLANTED = {
   spkiSha256: 'q1ZVbG9ja2VkT2xkU2VydmVyS2V5Rm9yVGhlVGVzdA0K+AAAAAAAAAAAAAA=',
@@ -25,26 +24,20 @@ const PLANTED = {
   lastSeen: '2025-01-15T08:30:00.000Z',
 };
 
-function plant(account: string): void {
-  mkdirSync(stateDir, { recursive: true });
+function plant(stateDir: string, account: string): void {
   writeFileSync(path.join(stateDir, 'server-certificates.json'), `${JSON.stringify({ [account]: PLANTED }, null, 2)}\n`);
 }
 
 beforeAll(async () => {
   const tb = getTestbed();
-  stateDir = mkdtempSync(path.join(os.tmpdir(), 'bastion-e2e-certchange-'));
   const alice = tb.accounts.prosody.find((a) => a.username === 'alice');
   if (!alice) throw new Error('no alice');
-  plant(alice.jid);
-  app = await startApp({ stateDir, env: { BASTION_TRUST_ANCHORS: tb.pki.caCert, BASTION_DNS_SERVERS: `${tb.dns.host}:${tb.dns.port}` } });
-  await app.core.handlers.acknowledgeConsent({}, { sender: 'test' });
-  chrome = await launchChromium();
+  harness = await startUiApp('certchange', { prepare: (dir) => plant(dir, alice.jid) });
+  ({ app, chrome } = harness);
 });
 
 afterAll(async () => {
-  await chrome?.close();
-  await app?.close();
-  rmSync(stateDir, { recursive: true, force: true });
+  await harness?.close();
 });
 
 const text = async (page: Page, testId: string): Promise<string> => ((await page.getByTestId(testId).textContent()) ?? '').trim();

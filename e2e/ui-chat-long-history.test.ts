@@ -5,8 +5,6 @@
 // counted as unread but not shown in the old history; scrolling back down brings the newer pages
 // and it in order, and seeing it tells the peer (XEP-0333); the jump button and sending while
 // reading old history both go straight back to the newest messages.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,10 +13,9 @@ import { createStorage } from '../electron/main/store/storage';
 import { MAX_WINDOW } from '../renderer/src/state/slices/chats';
 import { waitFor } from '../test/support/clients';
 import { closeFreshSessions, freshAccount } from '../test/support/fresh-user';
-import { getTestbed } from '../test/support/testbed/get-testbed.js';
 import type { Account } from '../test/support/testbed/info.js';
-import { startApp, type RunningApp } from './support/app';
-import { launchChromium, type BrowserSession } from './support/browser';
+import { startUiApp, type RunningApp, type UiApp } from './support/app';
+import type { BrowserSession } from './support/browser';
 import { chatPeer, type ChatPeer } from './support/peer';
 import { addContactAndOpen, expectAccessible, openApp, passwordLogin, screenshotScreen, waitForRoute } from './support/ui';
 
@@ -26,7 +23,7 @@ const STORED = 1500;
 
 let app: RunningApp;
 let chrome: BrowserSession;
-let stateDir: string;
+let harness: UiApp;
 let me: Account;
 let peer: ChatPeer;
 let page: Page;
@@ -58,48 +55,43 @@ async function scrollUntil(dy: number, done: () => Promise<boolean>, timeout = 9
 }
 
 beforeAll(async () => {
-  const tb = getTestbed();
   const [a, b] = await Promise.all([freshAccount('prosody', 'ui-long'), freshAccount('prosody', 'ui-long-peer')]);
   me = a;
   peer = await chatPeer(b);
   peer.autoApprove = true;
-  stateDir = mkdtempSync(path.join(os.tmpdir(), 'bastion-e2e-long-'));
-  // The store, in memory, holding a long conversation with the peer (one message a minute,
-  // every third one ours); getHistory calls are counted.
-  const storage = createStorage({ dir: path.join(stateDir, 'store'), keys: undefined });
-  const mine = storage.accountStore(me.jid as BareJid, { enabled: true });
-  const start = Date.now() - STORED * 60_000 - 3_600_000;
-  storage.db.transaction(() => {
-    for (let i = 0; i < STORED; i++) {
-      const out = i % 3 === 0;
-      mine.addMessage({ peer: peer.jid, direction: out ? 'out' : 'in', msgId: `old-${i}`, sender: out ? me.jid : peer.jid, type: 'chat', body: `stored message ${i}`, ts: start + i * 60_000, state: out ? 'displayed' : 'received' });
-    }
-  })();
-  app = await startApp({
-    stateDir,
-    env: { BASTION_TRUST_ANCHORS: tb.pki.caCert, BASTION_DNS_SERVERS: `${tb.dns.host}:${tb.dns.port}` },
-    session: (e) => ({
-      ...e,
-      storage: {
-        accountStore: (account, h) => {
-          const s = storage.accountStore(account, h);
-          return { ...s, history: (p, q) => ((served += 1), s.history(p, q)) };
+  harness = await startUiApp('long', {
+    // The store, holding a long conversation with the peer (one message a minute, every third
+    // one ours); getHistory calls are counted.
+    session: (e, stateDir) => {
+      const storage = createStorage({ dir: path.join(stateDir, 'store'), keys: undefined });
+      const mine = storage.accountStore(me.jid as BareJid, { enabled: true });
+      const start = Date.now() - STORED * 60_000 - 3_600_000;
+      storage.db.transaction(() => {
+        for (let i = 0; i < STORED; i++) {
+          const out = i % 3 === 0;
+          mine.addMessage({ peer: peer.jid, direction: out ? 'out' : 'in', msgId: `old-${i}`, sender: out ? me.jid : peer.jid, type: 'chat', body: `stored message ${i}`, ts: start + i * 60_000, state: out ? 'displayed' : 'received' });
+        }
+      })();
+      return {
+        ...e,
+        storage: {
+          accountStore: (account, h) => {
+            const s = storage.accountStore(account, h);
+            return { ...s, history: (p, q) => ((served += 1), s.history(p, q)) };
+          },
+          caps: storage.caps,
+          close: () => storage.close(),
         },
-        caps: storage.caps,
-        close: () => storage.close(),
-      },
-    }),
+      };
+    },
   });
-  await app.core.handlers.acknowledgeConsent({}, { sender: 'test' });
-  chrome = await launchChromium();
+  ({ app, chrome } = harness);
   ({ page, problems } = await openApp(chrome, app));
 });
 
 afterAll(async () => {
   await closeFreshSessions();
-  await chrome?.close();
-  await app?.close();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  await harness?.close();
 });
 
 describe('a long conversation through the UI (prosody, 1,500 stored messages)', () => {

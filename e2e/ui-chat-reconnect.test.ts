@@ -2,9 +2,6 @@
 // proxy in front of the real server) while DNS answers nothing, so the core waits and retries;
 // the banner counts down to the next attempt and shows the error and the queued messages; a
 // message written meanwhile is shown as queued and goes out once the network is back.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DnsPort } from '../electron/main/net/dns';
@@ -16,14 +13,14 @@ import { dnsTo } from '../test/support/proxy-dns';
 import { getTestbed } from '../test/support/testbed/get-testbed.js';
 import type { Account } from '../test/support/testbed/info.js';
 import { testAddress } from '../test/support/testbed/net.js';
-import { startApp, type RunningApp } from './support/app';
-import { launchChromium, type BrowserSession } from './support/browser';
+import { startUiApp, type RunningApp, type UiApp } from './support/app';
+import type { BrowserSession } from './support/browser';
 import { chatPeer, type ChatPeer } from './support/peer';
 import { addContactAndOpen, expectAccessible, openApp, passwordLogin, screenshotScreen, waitForRoute } from './support/ui';
 
 let app: RunningApp;
 let chrome: BrowserSession;
-let stateDir: string;
+let harness: UiApp;
 let proxy: CutProxy;
 let peer: ChatPeer;
 let page: Page;
@@ -46,15 +43,12 @@ beforeAll(async () => {
     resolve4: (n) => (dnsDown ? down(n) : real.resolve4(n)),
     resolve6: (n) => (dnsDown ? down(n) : real.resolve6(n)),
   };
-  stateDir = mkdtempSync(path.join(os.tmpdir(), 'bastion-e2e-reconnect-'));
-  app = await startApp({
-    stateDir,
+  harness = await startUiApp('reconnect', {
     env: { BASTION_TRUST_ANCHORS: tb.pki.caCert },
     // Several seconds between attempts, so the countdown is visible; a fresh lookup each time [UCR-S4].
     session: (env) => ({ ...env, backoff: { initialMs: 20_000, maxMs: 30_000, factor: 1.2 }, establish: (o) => establishSession({ ...o, dns }) }),
   });
-  await app.core.handlers.acknowledgeConsent({}, { sender: 'test' });
-  chrome = await launchChromium();
+  ({ app, chrome } = harness);
   let other: Account;
   [me, other] = await Promise.all([freshAccount('prosody', 'ui-rc'), freshAccount('prosody', 'ui-rc-peer')]);
   peer = await chatPeer(other);
@@ -64,10 +58,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await closeFreshSessions();
-  await chrome?.close();
-  await app?.close();
+  await harness?.close();
   await proxy?.close();
-  rmSync(stateDir, { recursive: true, force: true });
 });
 
 describe('reconnect banner (prosody behind a cut proxy)', () => {

@@ -2,22 +2,19 @@
 // stack) on the test bed's Prosody. The contact is added through the UI; go-sendxmpp's message
 // shows up in the conversation, and what is typed in the UI reaches go-sendxmpp's listener.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeFreshSessions, freshAccount } from '../test/support/fresh-user';
 import { getTestbed } from '../test/support/testbed/get-testbed.js';
 import type { Account } from '../test/support/testbed/info.js';
 import { listen, sendMessage, type PeerListener, type PeerServer } from '../test/support/testbed/peers.js';
-import { startApp, type RunningApp } from './support/app';
-import { launchChromium, type BrowserSession } from './support/browser';
+import { startUiApp, type RunningApp, type UiApp } from './support/app';
+import type { BrowserSession } from './support/browser';
 import { addContactAndOpen, openApp, passwordLogin, screenshotScreen, waitForRoute } from './support/ui';
 
 let app: RunningApp;
 let chrome: BrowserSession;
-let stateDir: string;
+let harness: UiApp;
 let me: Account;
 let other: Account;
 let page: Page;
@@ -25,11 +22,8 @@ let listener: PeerListener | undefined;
 const poll = { timeout: 20_000 };
 
 beforeAll(async () => {
-  const tb = getTestbed();
-  stateDir = mkdtempSync(path.join(os.tmpdir(), 'bastion-e2e-sendxmpp-'));
-  app = await startApp({ stateDir, env: { BASTION_TRUST_ANCHORS: tb.pki.caCert, BASTION_DNS_SERVERS: `${tb.dns.host}:${tb.dns.port}` } });
-  await app.core.handlers.acknowledgeConsent({}, { sender: 'test' });
-  chrome = await launchChromium();
+  harness = await startUiApp('sendxmpp');
+  ({ app, chrome } = harness);
   [me, other] = await Promise.all([freshAccount('prosody', 'ui-gs-me'), freshAccount('prosody', 'ui-gs-peer')]);
   ({ page } = await openApp(chrome, app));
 });
@@ -37,9 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await listener?.stop();
   await closeFreshSessions();
-  await chrome?.close();
-  await app?.close();
-  rmSync(stateDir, { recursive: true, force: true });
+  await harness?.close();
 });
 
 describe('chat with go-sendxmpp through the UI (prosody)', () => {

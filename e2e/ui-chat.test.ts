@@ -2,23 +2,19 @@
 // signs in; a second fresh account, driven at the protocol level (e2e/support/peer.ts), asks to
 // see its presence, chats with it, types, acknowledges; history survives a reload. Every new
 // screen is checked with axe-core and saved as a screenshot (reports/screenshots/).
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../test/support/clients';
 import { closeFreshSessions, freshAccount } from '../test/support/fresh-user';
-import { getTestbed } from '../test/support/testbed/get-testbed.js';
 import type { Account } from '../test/support/testbed/info.js';
-import { startApp, type RunningApp } from './support/app';
-import { launchChromium, type BrowserSession } from './support/browser';
+import { startUiApp, type RunningApp, type UiApp } from './support/app';
+import type { BrowserSession } from './support/browser';
 import { chatPeer, type ChatPeer } from './support/peer';
 import { expectAccessible, openApp, passwordLogin, screenshotScreen, waitForRoute } from './support/ui';
 
 let app: RunningApp;
 let chrome: BrowserSession;
-let stateDir: string;
+let harness: UiApp;
 let me: Account;
 let peer: ChatPeer;
 let page: Page;
@@ -27,11 +23,8 @@ let problems: string[];
 const poll = { timeout: 20_000 };
 
 beforeAll(async () => {
-  const tb = getTestbed();
-  stateDir = mkdtempSync(path.join(os.tmpdir(), 'bastion-e2e-chat-'));
-  app = await startApp({ stateDir, env: { BASTION_TRUST_ANCHORS: tb.pki.caCert, BASTION_DNS_SERVERS: `${tb.dns.host}:${tb.dns.port}` } });
-  await app.core.handlers.acknowledgeConsent({}, { sender: 'test' });
-  chrome = await launchChromium();
+  harness = await startUiApp('chat');
+  ({ app, chrome } = harness);
   const [a, b] = await Promise.all([freshAccount('prosody', 'ui-me'), freshAccount('prosody', 'ui-peer')]);
   me = a;
   peer = await chatPeer(b);
@@ -41,9 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await closeFreshSessions();
-  await chrome?.close();
-  await app?.close();
-  rmSync(stateDir, { recursive: true, force: true });
+  await harness?.close();
 });
 
 const rosterItem = (jid: string): Locator => page.locator(`.roster-item[data-jid="${jid}"]`).first();

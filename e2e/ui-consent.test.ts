@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { getTestbed } from '../test/support/testbed/get-testbed.js';
+import { getTestbed, testbedEnv } from '../test/support/testbed/get-testbed.js';
 import { startApp, type RunningApp } from './support/app';
 import { launchChromium, type BrowserSession } from './support/browser';
 import { expectAccessible, openApp, route, screenshotScreen, ui, waitForRoute } from './support/ui';
@@ -13,9 +13,8 @@ let chrome: BrowserSession;
 const opened: Array<{ app: RunningApp; dir: string }> = [];
 
 async function freshApp(): Promise<RunningApp> {
-  const tb = getTestbed();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bastion-e2e-consent-'));
-  const app = await startApp({ stateDir: dir, env: { BASTION_TRUST_ANCHORS: tb.pki.caCert, BASTION_DNS_SERVERS: `${tb.dns.host}:${tb.dns.port}` } });
+  const app = await startApp({ stateDir: dir, env: testbedEnv() });
   opened.push({ app, dir });
   return app;
 }

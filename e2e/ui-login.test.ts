@@ -1,8 +1,7 @@
 // Sign-in through the real UI against the real core and the test bed's Prosody and ejabberd:
 // password and PKCS#12 logins, the connected view with its security panel compared with the
 // report the core hands out, failures in the alert region, accessibility and screenshots.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,27 +9,21 @@ import type { SecurityReport } from '../shared/security/report';
 import { run } from '../test/support/testbed/exec.js';
 import { getTestbed } from '../test/support/testbed/get-testbed.js';
 import type { ServerKind } from '../test/support/testbed/info.js';
-import { startApp, type RunningApp } from './support/app';
-import { launchChromium, type BrowserSession } from './support/browser';
+import { startUiApp, type RunningApp, type UiApp } from './support/app';
+import type { BrowserSession } from './support/browser';
 import { expectAccessible, inputValues, openApp, passwordLogin, screenshotScreen, ui, waitForRoute } from './support/ui';
 
 let app: RunningApp;
 let chrome: BrowserSession;
-let stateDir: string;
+let harness: UiApp;
 
 beforeAll(async () => {
-  const tb = getTestbed();
-  stateDir = mkdtempSync(path.join(os.tmpdir(), 'bastion-e2e-login-'));
-  app = await startApp({ stateDir, env: { BASTION_TRUST_ANCHORS: tb.pki.caCert, BASTION_DNS_SERVERS: `${tb.dns.host}:${tb.dns.port}` } });
-  // The consent screen has its own tests (ui-consent.test.ts): acknowledge once for this core.
-  await app.core.handlers.acknowledgeConsent({}, { sender: 'test' });
-  chrome = await launchChromium();
+  harness = await startUiApp('login');
+  ({ app, chrome } = harness);
 });
 
 afterAll(async () => {
-  await chrome?.close();
-  await app?.close();
-  rmSync(stateDir, { recursive: true, force: true });
+  await harness?.close();
 });
 
 function account(kind: ServerKind, name = 'alice'): { jid: string; password: string } {

@@ -7,9 +7,6 @@
 // from the inbox; the owner destroys the room. Every new screen is checked with axe-core and
 // saved as a screenshot (reports/screenshots/rooms-*.png; rooms-*-ejabberd.png for ejabberd).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import xml from '@xmpp/xml';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,8 +16,8 @@ import { closeFreshSessions, freshAccount, freshSession } from '../test/support/
 import { joinRaw, mucItem, statusCodes, type RawOccupant } from '../test/support/muc-raw';
 import { getTestbed } from '../test/support/testbed/get-testbed.js';
 import type { Account, ServerKind } from '../test/support/testbed/info.js';
-import { startApp, type RunningApp } from './support/app';
-import { launchChromium, type BrowserSession } from './support/browser';
+import { startUiApp, type RunningApp, type UiApp } from './support/app';
+import type { BrowserSession } from './support/browser';
 import { expectAccessible, openApp, passwordLogin, screenshotScreen, waitForRoute } from './support/ui';
 
 const tag = randomBytes(3).toString('hex');
@@ -32,7 +29,7 @@ function roomsThroughTheUi(kind: ServerKind): void {
   describe(`rooms through the UI (${kind})`, () => {
     let app: RunningApp;
     let chrome: BrowserSession;
-    let stateDir: string;
+    let harness: UiApp;
     let me: Account;
     let other: Account;
     let otherClient: XmppClient;
@@ -49,10 +46,8 @@ function roomsThroughTheUi(kind: ServerKind): void {
       const tb = getTestbed();
       service = tb.servers[kind].muc;
       room = `ops-${tag}@${service}`;
-      stateDir = mkdtempSync(path.join(os.tmpdir(), `bastion-e2e-rooms-${kind}-`));
-      app = await startApp({ stateDir, env: { BASTION_TRUST_ANCHORS: tb.pki.caCert, BASTION_DNS_SERVERS: `${tb.dns.host}:${tb.dns.port}` } });
-      await app.core.handlers.acknowledgeConsent({}, { sender: 'test' });
-      chrome = await launchChromium();
+      harness = await startUiApp(`rooms-${kind}`);
+      ({ app, chrome } = harness);
       [me, other] = await Promise.all([freshAccount(kind, 'ui-room-me'), freshAccount(kind, 'ui-room-peer')]);
       otherClient = await freshSession(other);
       ({ page, problems } = await openApp(chrome, app));
@@ -61,9 +56,7 @@ function roomsThroughTheUi(kind: ServerKind): void {
     afterAll(async () => {
       occupant?.stop();
       await closeFreshSessions();
-      await chrome?.close();
-      await app?.close();
-      rmSync(stateDir, { recursive: true, force: true });
+      await harness?.close();
     });
 
     const occupantRow = (nick: string): Locator => page.locator(`[data-testid="occupant"][data-nick="${nick}"]`);

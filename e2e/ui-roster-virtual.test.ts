@@ -5,22 +5,18 @@
 // and axe finds nothing. Signed in for real on the test bed's Prosody; the 300 contacts come
 // through the core's event hub as didUpdateIm batches (as bench/ui-history.ts does): a real roster
 // of that size would need 300 accounts and subscriptions, and the renderer sees the same batches.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImUpdate } from '../shared/ipc/index';
 import { closeFreshSessions, freshAccount } from '../test/support/fresh-user';
-import { getTestbed } from '../test/support/testbed/get-testbed.js';
 import type { Account } from '../test/support/testbed/info.js';
-import { startApp, type RunningApp } from './support/app';
-import { launchChromium, type BrowserSession } from './support/browser';
+import { startUiApp, type RunningApp, type UiApp } from './support/app';
+import type { BrowserSession } from './support/browser';
 import { expectAccessible, openApp, passwordLogin, waitForRoute } from './support/ui';
 
 let app: RunningApp;
 let chrome: BrowserSession;
-let stateDir: string;
+let harness: UiApp;
 let page: Page;
 let problems: string[];
 let me: Account;
@@ -31,20 +27,15 @@ const poll = { timeout: 10_000 };
 const focused = (): Promise<string | undefined> => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.jid);
 
 beforeAll(async () => {
-  const tb = getTestbed();
-  stateDir = mkdtempSync(path.join(os.tmpdir(), 'bastion-e2e-roster-'));
-  app = await startApp({ stateDir, env: { BASTION_TRUST_ANCHORS: tb.pki.caCert, BASTION_DNS_SERVERS: `${tb.dns.host}:${tb.dns.port}` } });
-  await app.core.handlers.acknowledgeConsent({}, { sender: 'test' });
-  chrome = await launchChromium();
+  harness = await startUiApp('roster');
+  ({ app, chrome } = harness);
   me = await freshAccount('prosody', 'ui-roster');
   ({ page, problems } = await openApp(chrome, app));
 });
 
 afterAll(async () => {
   await closeFreshSessions();
-  await chrome?.close();
-  await app?.close();
-  rmSync(stateDir, { recursive: true, force: true });
+  await harness?.close();
 });
 
 describe('virtualised roster (prosody)', () => {

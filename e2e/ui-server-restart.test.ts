@@ -6,9 +6,6 @@
 // has to keep it: offline storage, XEP-0160, and the archive, XEP-0313). Then the session comes
 // back by itself: the banner goes, the queued message reaches the peer once, the peer's message
 // shows once, and what was said before the restart is still shown once.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import xml from '@xmpp/xml';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,15 +16,15 @@ import { getTestbed } from '../test/support/testbed/get-testbed.js';
 import type { Account } from '../test/support/testbed/info.js';
 import { testAddress } from '../test/support/testbed/net.js';
 import { randomToken } from '../test/support/testbed/secret.js';
-import { startApp, type RunningApp } from './support/app';
-import { launchChromium, type BrowserSession } from './support/browser';
+import { startUiApp, type RunningApp, type UiApp } from './support/app';
+import type { BrowserSession } from './support/browser';
 import { chatPeerOn, type ChatPeer } from './support/peer';
 import { addContactAndOpen, expectAccessible, openApp, passwordLogin, screenshotScreen, waitForRoute } from './support/ui';
 
 let server: PrivateProsody;
 let app: RunningApp;
 let chrome: BrowserSession;
-let stateDir: string;
+let harness: UiApp;
 let me: Account;
 let other: Account;
 /** The peer's session before the restart, and the one it opens once the server is back. */
@@ -67,9 +64,7 @@ beforeAll(async () => {
   const tb = getTestbed();
   server = await startPrivateProsody({ domain: 'ui-restart.test', address: testAddress(71) });
   [me, other] = await Promise.all([server.account('ui-rs'), server.account('ui-rs-peer')]);
-  stateDir = mkdtempSync(path.join(os.tmpdir(), 'bastion-e2e-restart-'));
-  app = await startApp({
-    stateDir,
+  harness = await startUiApp('restart', {
     env: { BASTION_TRUST_ANCHORS: tb.pki.caCert },
     // Short backoff: the session is back within seconds of the server.
     session: (env) => ({
@@ -86,8 +81,7 @@ beforeAll(async () => {
       },
     }),
   });
-  await app.core.handlers.acknowledgeConsent({}, { sender: 'test' });
-  chrome = await launchChromium();
+  ({ app, chrome } = harness);
   peerBefore = await chatPeerOn(other, await server.openSession(other));
   peerBefore.autoReceipts = true;
   peerBefore.autoApprove = true;
@@ -96,10 +90,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   release();
-  await chrome?.close();
-  await app?.close();
+  await harness?.close();
   await server?.close();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });
 
 describe('server restart through the UI (private prosody, real stop and start)', () => {

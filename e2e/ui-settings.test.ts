@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeFreshSessions, freshAccount } from '../test/support/fresh-user';
-import { getTestbed } from '../test/support/testbed/get-testbed.js';
+import { getTestbed, testbedEnv } from '../test/support/testbed/get-testbed.js';
 import { startApp, type RunningApp } from './support/app';
 import { launchChromium, type BrowserSession } from './support/browser';
 import { chatPeer } from './support/peer';
@@ -37,13 +37,12 @@ afterAll(async () => {
 
 /** A core whose admin policy is `policy` (an object, or raw file text for a broken one). */
 async function appWithPolicy(name: string, policy: Record<string, unknown> | string): Promise<RunningApp> {
-  const tb = getTestbed();
   const file = path.join(tmp, `${name}.policy.json`);
   writeFileSync(file, typeof policy === 'string' ? policy : JSON.stringify(policy, null, 2));
   const stateDir = mkdtempSync(path.join(tmp, `${name}-state-`));
   const app = await startApp({
     stateDir,
-    env: { BASTION_TRUST_ANCHORS: tb.pki.caCert, BASTION_DNS_SERVERS: `${tb.dns.host}:${tb.dns.port}`, BASTION_POLICY_FILE: file },
+    env: { ...testbedEnv(), BASTION_POLICY_FILE: file },
   });
   apps.push(app);
   await app.core.handlers.acknowledgeConsent({}, { sender: 'test' });

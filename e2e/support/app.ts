@@ -1,4 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { access } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { createCore, type Core } from '../../electron/main/core/core';
 import { nodeCoreDeps } from '../../electron/main/core/node-deps';
@@ -6,6 +8,8 @@ import { nodeSessionEnvironment } from '../../electron/main/core/session-env';
 import type { SessionEnvironment } from '../../electron/main/core/session-manager';
 import { createDispatcher } from '../../electron/main/ipc/dispatcher';
 import { startBrowserHost, type BrowserHost } from '../../electron/host/host';
+import { testbedEnv } from '../../test/support/testbed/get-testbed.js';
+import { launchChromium, type BrowserSession } from './browser';
 
 const DIST = path.resolve(import.meta.dirname, '../../dist');
 
@@ -21,7 +25,7 @@ export interface AppOptions {
   /** Environment the core's session settings are read from (trust anchors, DNS servers). */
   readonly env?: NodeJS.ProcessEnv;
   /** Changes to the session environment (tests: a DNS port that points at a cut proxy, fast backoff). */
-  readonly session?: (env: SessionEnvironment) => SessionEnvironment;
+  readonly session?: (env: SessionEnvironment, stateDir: string) => SessionEnvironment;
 }
 
 /** The real main-process core behind the browser host, serving the built renderer. */
@@ -38,7 +42,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   }
   const core = createCore(
     nodeCoreDeps('browser-host', opts.stateDir, {
-      session: (opts.session ?? ((e) => e))(nodeSessionEnvironment({ stateDir: opts.stateDir, env: opts.env ?? {}, cardWorker: { workerFile: cardWorker } })),
+      session: (opts.session ?? ((e) => e))(nodeSessionEnvironment({ stateDir: opts.stateDir, env: opts.env ?? {}, cardWorker: { workerFile: cardWorker } }), opts.stateDir),
     }),
   );
   const errors: string[] = [];
@@ -56,4 +60,38 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       await core.dispose();
     },
   };
+}
+
+export interface UiApp {
+  readonly app: RunningApp;
+  readonly chrome: BrowserSession;
+  /** Stops Chromium and the core, and removes the state directory. */
+  close(): Promise<void>;
+}
+
+/**
+ * The start the signed-out UI test files share: a state directory of their own, the core (with
+ * `testbedEnv()` unless `env` is given), consent acknowledged (ui-consent.test.ts tests that
+ * screen) and a Chromium. `prepare` fills the state directory before the core starts (a planted
+ * certificate, a seeded store). Whatever fails half-way is stopped and removed again.
+ */
+export async function startUiApp(name: string, opts: Omit<AppOptions, 'stateDir'> & { readonly prepare?: (stateDir: string) => void } = {}): Promise<UiApp> {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), `bastion-e2e-${name}-`));
+  let app: RunningApp | undefined;
+  let chrome: BrowserSession | undefined;
+  const close = async (): Promise<void> => {
+    await chrome?.close();
+    await app?.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    opts.prepare?.(stateDir);
+    app = await startApp({ stateDir, env: opts.env ?? testbedEnv(), ...(opts.session ? { session: opts.session } : {}) });
+    await app.core.handlers.acknowledgeConsent({}, { sender: 'test' });
+    chrome = await launchChromium();
+    return { app, chrome, close };
+  } catch (e: unknown) {
+    await close();
+    throw e;
+  }
 }

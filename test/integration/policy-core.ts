@@ -14,7 +14,7 @@ import { nodeSessionEnvironment } from '../../electron/main/core/session-env';
 import type { SessionEnvironment } from '../../electron/main/core/session-manager';
 import { createDispatcher } from '../../electron/main/ipc/dispatcher';
 import { SOFTHSM_MODULE } from '../support/core-harness';
-import { getTestbed } from '../support/testbed/get-testbed.js';
+import { testbedEnv } from '../support/testbed/get-testbed.js';
 
 const CARD_WORKER = path.resolve(import.meta.dirname, '../../dist/electron/pkcs11-worker.cjs');
 
@@ -38,14 +38,9 @@ export interface PolicyCoreOptions {
   readonly audit?: Omit<AuditLogOptions, 'dir'>;
 }
 
-export function testbedEnv(): NodeJS.ProcessEnv {
-  const tb = getTestbed();
-  return { BASTION_TRUST_ANCHORS: tb.pki.caCert, BASTION_DNS_SERVERS: `${tb.dns.host}:${tb.dns.port}`, BASTION_PKCS11_MODULE: SOFTHSM_MODULE };
-}
-
 export function startPolicyCore(opts: PolicyCoreOptions = {}): PolicyCore {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'bastion-policy-core-'));
-  const env: NodeJS.ProcessEnv = { ...testbedEnv(), ...opts.env };
+  const env: NodeJS.ProcessEnv = { ...testbedEnv(), BASTION_PKCS11_MODULE: SOFTHSM_MODULE, ...opts.env };
   if (opts.policy !== undefined) {
     const file = path.join(stateDir, 'policy.json');
     writeFileSync(file, typeof opts.policy === 'string' ? opts.policy : JSON.stringify(opts.policy, null, 2));

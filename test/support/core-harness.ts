@@ -9,7 +9,7 @@ import { nodeCoreDeps } from '../../electron/main/core/node-deps';
 import { nodeSessionEnvironment } from '../../electron/main/core/session-env';
 import type { SessionEnvironment } from '../../electron/main/core/session-manager';
 import { createDispatcher, type Dispatcher } from '../../electron/main/ipc/dispatcher';
-import { getTestbed } from './testbed/get-testbed.js';
+import { testbedEnv } from './testbed/get-testbed.js';
 
 export const SOFTHSM_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 const CARD_WORKER = path.resolve(import.meta.dirname, '../../dist/electron/pkcs11-worker.cjs');
@@ -23,11 +23,10 @@ export interface CoreHarness {
 }
 
 export function startCore(override: (env: SessionEnvironment) => SessionEnvironment = (e) => e): CoreHarness {
-  const tb = getTestbed();
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'bastion-core-'));
   const base = nodeSessionEnvironment({
     stateDir,
-    env: { BASTION_TRUST_ANCHORS: tb.pki.caCert, BASTION_DNS_SERVERS: `${tb.dns.host}:${tb.dns.port}`, BASTION_PKCS11_MODULE: SOFTHSM_MODULE },
+    env: { ...testbedEnv(), BASTION_PKCS11_MODULE: SOFTHSM_MODULE },
     cardWorker: { workerFile: CARD_WORKER },
   });
   const core = createCore(nodeCoreDeps('cli', stateDir, { session: override(base) }));

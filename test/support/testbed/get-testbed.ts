@@ -10,3 +10,9 @@ export function getTestbed(): TestbedInfo {
   if (!info) throw new Error('test bed not started (BASTION_TESTBED=off?)');
   return info;
 }
+
+/** Where a Bastion core finds the test bed, as an admin would set it: its CA as the trust anchor, its DNS server. */
+export function testbedEnv(): NodeJS.ProcessEnv {
+  const tb = getTestbed();
+  return { BASTION_TRUST_ANCHORS: tb.pki.caCert, BASTION_DNS_SERVERS: `${tb.dns.host}:${tb.dns.port}` };
+}
