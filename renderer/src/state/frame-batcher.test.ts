@@ -1,31 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createFrameBatcher, type FrameScheduler } from './frame-batcher';
-
-function manualScheduler(): FrameScheduler & { frame(): void; timer(): void; pendingFrames(): number } {
-  let frames: Array<() => void> = [];
-  let timers: Array<() => void> = [];
-  return {
-    requestFrame: (cb) => {
-      frames.push(cb);
-      return () => {
-        frames = frames.filter((f) => f !== cb);
-      };
-    },
-    setTimer: (cb) => {
-      timers.push(cb);
-      return () => {
-        timers = timers.filter((f) => f !== cb);
-      };
-    },
-    frame: () => frames.splice(0).forEach((f) => f()),
-    timer: () => timers.splice(0).forEach((f) => f()),
-    pendingFrames: () => frames.length,
-  };
-}
+import { createFrameBatcher } from './frame-batcher';
+import { manualFrames } from './testing/manual-frames';
 
 describe('frame batcher', () => {
   it('commits a flood of updates once per frame, in arrival order', () => {
-    const sched = manualScheduler();
+    const sched = manualFrames();
     let state: number[] = [];
     let commits = 0;
     const b = createFrameBatcher<number[]>((u) => {
@@ -46,7 +25,7 @@ describe('frame batcher', () => {
   });
 
   it('flushes on the fallback timer when no frame comes (hidden window), and only once', () => {
-    const sched = manualScheduler();
+    const sched = manualFrames();
     let commits = 0;
     const b = createFrameBatcher<number>(() => void commits++, sched);
     b.push((s) => s + 1);
@@ -57,7 +36,7 @@ describe('frame batcher', () => {
   });
 
   it('dispose drops what is queued', () => {
-    const sched = manualScheduler();
+    const sched = manualFrames();
     let commits = 0;
     const b = createFrameBatcher<number>(() => void commits++, sched);
     b.push((s) => s + 1);

@@ -1,16 +1,24 @@
 import type { FrameScheduler } from '../frame-batcher';
 
-/** Tests: a frame scheduler whose frames come only when `frame()` is called (timers never fire). */
-export function manualFrames(): FrameScheduler & { frame(): void } {
-  let pending: Array<() => void> = [];
+/** Tests: a frame scheduler whose frames and timers come only when `frame()` / `timer()` is called. */
+export function manualFrames(): FrameScheduler & { frame(): void; timer(): void; pendingFrames(): number } {
+  let frames: Array<() => void> = [];
+  let timers: Array<() => void> = [];
   return {
     requestFrame: (cb) => {
-      pending.push(cb);
+      frames.push(cb);
       return () => {
-        pending = pending.filter((f) => f !== cb);
+        frames = frames.filter((f) => f !== cb);
       };
     },
-    setTimer: () => () => undefined,
-    frame: () => pending.splice(0).forEach((f) => f()),
+    setTimer: (cb) => {
+      timers.push(cb);
+      return () => {
+        timers = timers.filter((f) => f !== cb);
+      };
+    },
+    frame: () => frames.splice(0).forEach((f) => f()),
+    timer: () => timers.splice(0).forEach((f) => f()),
+    pendingFrames: () => frames.length,
   };
 }
