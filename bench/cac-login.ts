@@ -25,7 +25,7 @@ import { establishSession, type EstablishedSession, type SessionAuth } from '../
 import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../electron/main/xmpp/session/policy';
 import { startTestbed, type Account } from '../test/support/testbed/index';
 import { chooseTestNet, testAddress } from '../test/support/testbed/net';
-import { median } from './lib/stats';
+import { fmt, median, printTable } from './lib/stats';
 
 // A loopback block of its own (random 127.X.Y.0/24 unless BASTION_TESTBED_NET pins one), so this
 // can run beside `npm test`: Prosody on .1.
@@ -239,23 +239,11 @@ function quantile(values: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] as number;
 }
 
-function fmt(n: number, digits = 0): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : '-';
-}
-
 function spread(values: readonly number[], digits = 0): string {
   if (values.length === 0) return '-';
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   return lo === hi ? fmt(lo, digits) : `${fmt(lo, digits)}–${fmt(hi, digits)}`;
-}
-
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
 }
 
 let cleanup: (() => Promise<void>) | undefined;

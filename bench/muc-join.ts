@@ -28,8 +28,8 @@ import { registerMuc } from '../electron/main/xmpp/xep/0045-muc';
 import { registerCaps } from '../electron/main/xmpp/xep/0115-caps';
 import { registerMam } from '../electron/main/xmpp/xep/0313-mam';
 import { NICK, NS_MAM, NS_MUC, roomJid, selfJid, startRoomServer, type RoomServer, type RoomSpec } from './lib/muc-room';
-import { fmt, ME, ME_FULL, printTable, sleep } from './lib/stanza-bench';
-import { median } from './lib/stats';
+import { ME, ME_FULL, sleep } from './lib/stanza-bench';
+import { fmt, median, printTable } from './lib/stats';
 
 const { values } = parseArgs({
   options: {

@@ -14,8 +14,8 @@ import { createFrameBatcher } from '../electron/main/ipc/batcher';
 import type { ParsedMessage } from '../electron/main/xmpp/im/message-parse';
 import { registerMessages } from '../electron/main/xmpp/im/messages';
 import { registerPresence, type PresenceEvent } from '../electron/main/xmpp/im/presence';
-import { benchClient, chunked, contact, escapeText, fmt, ltxBaseline, ME, ME_FULL, presenceStanza, printTable, rng, sentence, tick } from './lib/stanza-bench';
-import { median } from './lib/stats';
+import { benchClient, chunked, contact, escapeText, ltxBaseline, ME, ME_FULL, presenceStanza, rng, sentence, tick } from './lib/stanza-bench';
+import { fmt, median, printTable } from './lib/stats';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, stanzas: { type: 'string', default: '20000' } } });
 const RUNS = Math.max(1, Number(values.runs));

@@ -11,8 +11,8 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createFrameBatcher } from '../electron/main/ipc/batcher';
 import { registerPresence, type PresenceEvent } from '../electron/main/xmpp/im/presence';
-import { benchClient, chunked, contact, fmt, ltxBaseline, presenceStanza, printTable, rng, sleep, tick } from './lib/stanza-bench';
-import { median } from './lib/stats';
+import { benchClient, chunked, contact, ltxBaseline, presenceStanza, rng, sleep, tick } from './lib/stanza-bench';
+import { fmt, median, printTable } from './lib/stats';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, count: { type: 'string', default: '5000' }, 'window-ms': { type: 'string', default: '1000' } } });
 const RUNS = Math.max(1, Number(values.runs));

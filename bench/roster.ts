@@ -18,8 +18,8 @@ import { establishSession } from '../electron/main/xmpp/session/establish';
 import { DEFAULT_SESSION_POLICY } from '../electron/main/xmpp/session/policy';
 import { startTestbed } from '../test/support/testbed/index';
 import { chooseTestNet, testAddress } from '../test/support/testbed/net';
-import { benchClient, chunked, fmt, ltxBaseline, printTable, rng, tick } from './lib/stanza-bench';
-import { median } from './lib/stats';
+import { benchClient, chunked, ltxBaseline, rng, tick } from './lib/stanza-bench';
+import { fmt, median, printTable } from './lib/stats';
 
 chooseTestNet();
 const PROSODY_ADDR = testAddress(1);

@@ -15,7 +15,7 @@ import { runCli } from '../electron/cli/run';
 import { startDns, startTestbed, sendMessage, type Account } from '../test/support/testbed/index';
 import { chooseTestNet, testAddress } from '../test/support/testbed/net';
 import { analyse, flights, startDelayProxy, type ConnectionTrace, type DelayProxy } from './lib/delay-proxy';
-import { median } from './lib/stats';
+import { fmt, median } from './lib/stats';
 
 // A loopback block of its own (random 127.X.Y.0/24 unless BASTION_TESTBED_NET pins one), so this
 // can run beside `npm test`: .1 Prosody, .2 the delaying proxy (UCR mode dials port 5222).
@@ -78,10 +78,6 @@ async function measure(proxy: DelayProxy, client: Client, body: string): Promise
   const trace = traces[0] as ConnectionTrace;
   await proxy.closed(trace);
   return { ...analyse(trace), trace };
-}
-
-function fmt(n: number, digits = 0): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : '-';
 }
 
 async function main(): Promise<void> {

@@ -23,7 +23,7 @@ import { launchChromium, type BrowserSession } from '../e2e/support/browser';
 import { startTestbed } from '../test/support/testbed/index';
 import { chooseTestNet, testAddress } from '../test/support/testbed/net';
 import { startProfile, type Profiler } from './lib/cpu-profile';
-import { median } from './lib/stats';
+import { fmt, median, printTable } from './lib/stats';
 import { MAX_WINDOW } from '../renderer/src/state/slices/chats';
 import { PAGE_HELPERS, plainListPage, WS_STAMPS } from './lib/ui-page';
 
@@ -72,8 +72,8 @@ interface Switch {
 
 const breakdown = (s: Switch): string =>
   Number.isNaN(s.requestMs)
-    ? `DOM ${fmt(s.domMs)} ms, no history request`
-    : `request sent ${fmt(s.requestMs)} ms, answer ${fmt(s.answerMs)} ms, DOM ${fmt(s.domMs)} ms`;
+    ? `DOM ${fmt(s.domMs, 1)} ms, no history request`
+    : `request sent ${fmt(s.requestMs, 1)} ms, answer ${fmt(s.answerMs, 1)} ms, DOM ${fmt(s.domMs, 1)} ms`;
 
 interface LongTask {
   start: number;
@@ -89,7 +89,6 @@ interface LongFrame {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const fmt = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : '-');
 function pct(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const s = [...values].sort((a, b) => a - b);
@@ -142,21 +141,13 @@ function frameLine(name: string, frames: readonly number[], base: number): strin
   return [
     name,
     String(frames.length),
-    fmt(median(frames)),
-    fmt(p95),
-    fmt(pct(frames, 99)),
-    fmt(Math.max(...frames)),
+    fmt(median(frames), 1),
+    fmt(p95, 1),
+    fmt(pct(frames, 99), 1),
+    fmt(Math.max(...frames), 1),
     `${fmt((100 * frames.filter((f) => f > FRAME_MS * 1.5).length) / Math.max(1, frames.length), 1)} %`,
     fmt(p95 / base, 2),
   ];
-}
-
-function table(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
 }
 
 const profiles: string[] = [];
@@ -207,7 +198,7 @@ async function main(): Promise<void> {
     const mine = storage.accountStore(alice.jid as BareJid, { enabled: true });
     fill(storage, mine, alice.jid, P1, 'p1', MESSAGES);
     fill(storage, mine, alice.jid, P2, 'p2', MESSAGES);
-    console.log(`store: ${MESSAGES} messages with ${P1} and ${MESSAGES} with ${P2} written in ${fmt((performance.now() - tFill) / 1000)} s (in memory)`);
+    console.log(`store: ${MESSAGES} messages with ${P1} and ${MESSAGES} with ${P2} written in ${fmt((performance.now() - tFill) / 1000, 1)} s (in memory)`);
 
     app = await startApp({
       stateDir,
@@ -363,8 +354,8 @@ async function main(): Promise<void> {
     const base = pct(plainUp.frames.concat(plainDown.frames), 95);
     console.log(`\nsigned in as ${alice.jid} on the test bed's Prosody (password, through the UI); history from the core's in-memory store; contacts and presence through core.events; Chromium ${await chrome.browser.version()}, CPU throttling ${THROTTLE}×\n`);
     console.log(`(a) ${MESSAGES.toLocaleString('en')}-message conversation, scrolling ${STEP} px per frame, up for ${SCROLL_MS / 1000} s (older pages load on the way), then down to the end`);
-    console.log(`    messages served by getHistory during the scroll up: ${loadedUp} (${served.calls} calls in all, ${loaded} rows, ${fmt(served.ms)} ms in SQLite); scroll height ${up.scrollHeight} px\n`);
-    table(
+    console.log(`    messages served by getHistory during the scroll up: ${loadedUp} (${served.calls} calls in all, ${loaded} rows, ${fmt(served.ms, 1)} ms in SQLite); scroll height ${up.scrollHeight} px\n`);
+    printTable(
       ['frame interval ms', 'frames', 'median', 'p95', 'p99', 'max', '> 25 ms', 'p95 ÷ plain'],
       [
         frameLine('bastion: scroll up (loading)', up.frames, base),
@@ -381,32 +372,32 @@ async function main(): Promise<void> {
     console.log(`    jump-to-top phase: ${deepLoaded} messages loaded in ${deepCalls} getHistory calls (${fmt(deepLoaded / (DEEP_MS / 1000), 0)} messages/s; ${loaded} rows served in all; the renderer holds at most ${MAX_WINDOW} of them at a time)`);
     const all = up.frames.concat(down.frames, deep.frames, deepDown.frames);
     console.log(
-      `\n    goal p95 frame < 16.7 ms (rAF intervals are whole vsyncs: met = p95 is one frame, ≤ ${ONE_FRAME_MAX} ms): ${pct(all, 95) <= ONE_FRAME_MAX ? 'met' : 'NOT met'} (${fmt(pct(all, 95))} ms; plain list ${fmt(base)} ms, idle ${fmt(pct(idle.frames, 95))} ms)`,
+      `\n    goal p95 frame < 16.7 ms (rAF intervals are whole vsyncs: met = p95 is one frame, ≤ ${ONE_FRAME_MAX} ms): ${pct(all, 95) <= ONE_FRAME_MAX ? 'met' : 'NOT met'} (${fmt(pct(all, 95), 1)} ms; plain list ${fmt(base, 1)} ms, idle ${fmt(pct(idle.frames, 95), 1)} ms)`,
     );
     const nodes = Math.max(up.maxNodes, down.maxNodes, deep.maxNodes, deepDown.maxNodes);
     console.log(`    DOM elements in the message list (max while scrolling): ${nodes} (mounted rows now ${rows}; plain list: ${Math.max(plainUp.maxNodes, plainDown.maxNodes)}) → goal ≤ 300 ${nodes <= 300 ? 'met' : 'NOT met'}`);
     const lts = scrollLong.map((t) => t.duration);
-    console.log(`    long tasks while scrolling: ${lts.length} (max ${fmt(Math.max(0, ...lts))} ms, ${lts.filter((d) => d > 50).length} over 50 ms)`);
+    console.log(`    long tasks while scrolling: ${lts.length} (max ${fmt(Math.max(0, ...lts), 1)} ms, ${lts.filter((d) => d > 50).length} over 50 ms)`);
     const dts = deepLong.map((t) => t.duration);
-    console.log(`    long tasks in the jump-to-top phase: ${dts.length} (max ${fmt(Math.max(0, ...dts))} ms, ${dts.filter((d) => d > 50).length} over 50 ms)`);
+    console.log(`    long tasks in the jump-to-top phase: ${dts.length} (max ${fmt(Math.max(0, ...dts), 1)} ms, ${dts.filter((d) => d > 50).length} over 50 ms)`);
     const sum = (fs: readonly LongFrame[], k: 'script' | 'styleLayout'): number => fs.reduce((a, f) => a + f[k], 0);
     const early = scrollFrames.filter((f) => f.start < lt1);
     console.log(`    long animation frames (≥ 50 ms): scroll up/down ${early.length} (script ${fmt(sum(early, 'script'), 0)} ms, style+layout ${fmt(sum(early, 'styleLayout'), 0)} ms); jump to top ${deepFrames.length} (script ${fmt(sum(deepFrames, 'script'), 0)} ms, style+layout ${fmt(sum(deepFrames, 'styleLayout'), 0)} ms)`);
     for (const f of [...deepFrames].sort((a, b) => b.duration - a.duration).slice(0, 3)) {
       console.log(`      worst: ${fmt(f.duration, 0)} ms = script ${fmt(f.script, 0)} + style/layout ${fmt(f.styleLayout, 0)}; longest script ${fmt(f.top?.d ?? NaN, 0)} ms ${f.top?.name ?? ''}`);
     }
-    console.log(`\n    first open of ${P1} (click → newest message painted): ${fmt(open1.ms)} ms (${breakdown(open1)})`);
+    console.log(`\n    first open of ${P1} (click → newest message painted): ${fmt(open1.ms, 1)} ms (${breakdown(open1)})`);
     const firstP2 = switches[0];
     const re = switches.slice(1);
     console.log(`    switches (click → other conversation's newest message painted), N=${switches.length}: ${switches.map((s) => fmt(s.ms, 0)).join(' ')} ms`);
-    if (firstP2) console.log(`      first open of ${P2}: ${fmt(firstP2.ms)} ms (${breakdown(firstP2)})`);
-    console.log(`      re-switches median ${fmt(median(re.map((s) => s.ms)))} ms, max ${fmt(Math.max(...re.map((s) => s.ms)))} ms`);
+    if (firstP2) console.log(`      first open of ${P2}: ${fmt(firstP2.ms, 1)} ms (${breakdown(firstP2)})`);
+    console.log(`      re-switches median ${fmt(median(re.map((s) => s.ms)), 1)} ms, max ${fmt(Math.max(...re.map((s) => s.ms)), 1)} ms`);
     // The first open of the first conversation after sign-in counts too (it renders the chat pane for the first time).
     const worst = Math.max(open1.ms, ...switches.map((s) => s.ms));
-    console.log(`      goal ≤ 50 ms: ${worst <= 50 ? 'met' : 'NOT met'} (worst ${fmt(worst)} ms; ratio to one frame ${fmt(worst / FRAME_MS, 2)})`);
+    console.log(`      goal ≤ 50 ms: ${worst <= 50 ? 'met' : 'NOT met'} (worst ${fmt(worst, 1)} ms; ratio to one frame ${fmt(worst / FRAME_MS, 2)})`);
 
     console.log(`\n(b) presence flood, ${CONTACTS} contacts, batches cut by main's frame batcher (16 ms)\n`);
-    table(
+    printTable(
       ['phase', 'batches', 'biggest', 'long tasks', 'max ms', '> 50 ms', 'settled ms', 'worst frame: script / style+layout ms'],
       floods.map((f) => {
         const w = [...f.frames].sort((a, b) => b.duration - a.duration)[0];
@@ -415,7 +406,7 @@ async function main(): Promise<void> {
         String(f.batches),
         String(f.biggest),
         String(f.tasks.length),
-        fmt(Math.max(0, ...f.tasks.map((t) => t.duration))),
+        fmt(Math.max(0, ...f.tasks.map((t) => t.duration)), 1),
         String(f.tasks.filter((t) => t.duration > 50).length),
         fmt(f.settleMs, 0),
         w ? `${fmt(w.duration, 0)}: ${fmt(w.script, 0)} / ${fmt(w.styleLayout, 0)}` : '-',
