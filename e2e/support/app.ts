@@ -7,6 +7,7 @@ import { nodeCoreDeps } from '../../electron/main/core/node-deps';
 import { nodeSessionEnvironment } from '../../electron/main/core/session-env';
 import type { SessionEnvironment } from '../../electron/main/core/session-manager';
 import { createDispatcher } from '../../electron/main/ipc/dispatcher';
+import type { CommandHandlers } from '../../electron/main/ipc/handlers';
 import { startBrowserHost, type BrowserHost } from '../../electron/host/host';
 import { testbedEnv } from '../../test/support/testbed/get-testbed.js';
 import { launchChromium, type BrowserSession } from './browser';
@@ -26,6 +27,8 @@ export interface AppOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Changes to the session environment (tests: a DNS port that points at a cut proxy, fast backoff). */
   readonly session?: (env: SessionEnvironment, stateDir: string) => SessionEnvironment;
+  /** Wraps the command handlers the renderer reaches (tests: an answer held back on purpose). */
+  readonly handlers?: (handlers: CommandHandlers) => CommandHandlers;
 }
 
 /** The real main-process core behind the browser host, serving the built renderer. */
@@ -49,7 +52,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const host = await startBrowserHost({
     rendererDir,
     bridgeFile,
-    dispatcher: createDispatcher({ handlers: core.handlers, log: { error: (m) => errors.push(m) } }),
+    dispatcher: createDispatcher({ handlers: opts.handlers ? opts.handlers(core.handlers) : core.handlers, log: { error: (m) => errors.push(m) } }),
     events: core.events,
   });
   return {
@@ -86,7 +89,7 @@ export async function startUiApp(name: string, opts: Omit<AppOptions, 'stateDir'
   };
   try {
     opts.prepare?.(stateDir);
-    app = await startApp({ stateDir, env: opts.env ?? testbedEnv(), ...(opts.session ? { session: opts.session } : {}) });
+    app = await startApp({ ...opts, stateDir, env: opts.env ?? testbedEnv() });
     await app.core.handlers.acknowledgeConsent({}, { sender: 'test' });
     chrome = await launchChromium();
     return { app, chrome, close };

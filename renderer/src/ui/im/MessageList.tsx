@@ -8,6 +8,7 @@ import { useStore } from '../../state/store';
 import { MessageRow } from './MessageRow';
 import { MessageSlots } from '../common/MessageSlots';
 import { useMessageVirtualizer } from '../common/use-message-virtualizer';
+import { useCheckEdgesAfterLoad } from '../common/use-check-edges-after-load';
 import { useSeenUnread } from '../common/use-seen-unread';
 
 /** Scrolled this close to the top (bottom), the next older (newer) page is loaded. */
@@ -133,6 +134,7 @@ function MessageRows(props: {
     }
     checkDisplayed();
   };
+  useCheckEdgesAfterLoad(history, () => onScroll.current?.());
 
   return (
     <MessageSlots

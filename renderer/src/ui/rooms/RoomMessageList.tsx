@@ -7,6 +7,7 @@ import { useStore } from '../../state/store';
 import { RoomEntryRow } from './RoomEntryRow';
 import { MessageSlots } from '../common/MessageSlots';
 import { useMessageVirtualizer } from '../common/use-message-virtualizer';
+import { useCheckEdgesAfterLoad } from '../common/use-check-edges-after-load';
 import { useSeenUnread } from '../common/use-seen-unread';
 
 const LOAD_OLDER_PX = 160;
@@ -65,6 +66,7 @@ export function RoomMessageList({ room, name }: { readonly room: string; readonl
     }
     checkSeen();
   };
+  useCheckEdgesAfterLoad(history, onScroll);
 
   const setSize = history?.complete ? order.length : -1;
   return (
