@@ -85,7 +85,7 @@ describe('negotiation', () => {
   });
 });
 
-describe('maximum version [for RSA cards without RSA-PSS]', () => {
+describe('maximum version (for RSA cards without RSA-PSS)', () => {
   it('maxVersion 1.2 against a TLS 1.3-capable server: TLS 1.2 is negotiated', async () => {
     const srv = await serve(goodCert()); // the same server speaks TLS 1.3 in the first test above
     const { channel } = await connectClient(h, srv.port, { policy: { minVersion: '1.2', maxVersion: '1.2' } });
