@@ -7,13 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import type { GroupMessageWire, Occupant as OccupantWire, RoomSummary, RoomUpdate } from '../../../shared/ipc';
 import type { Disposer } from '../../../shared/util/disposable';
-import { bareOf, parseJid, type BareJid } from '../../../shared/xmpp/jid';
+import type { BareJid } from '../../../shared/xmpp/jid';
 import { createFrameBatcher } from '../ipc/batcher';
 import { CommandFailure, type CommandHandlers } from '../ipc/handlers';
 import type { AccountStore, StoredMessage } from '../store/im-store';
 import type { DataForm } from '../xmpp/xep/0004-forms';
 import type { Bookmark } from '../xmpp/xep/0048-bookmarks';
 import { roomSettingsAnswers } from '../xmpp/xep/0045-muc-config';
+import { parseRoomJid } from '../xmpp/xep/0045-muc-parse';
 import type { Occupant } from '../xmpp/xep/0045-muc-occupants';
 import type { VoiceRequest } from '../xmpp/xep/0045-muc-admin';
 import type { Invitation } from '../xmpp/xep/0045-muc-invite';
@@ -117,9 +118,9 @@ function formToWire(f: DataForm) {
 }
 
 function roomJid(s: string): BareJid {
-  const p = parseJid(s);
-  if (!p.ok || p.jid.resource !== undefined || p.jid.local === undefined) throw new CommandFailure('invalid-argument', `not a room address: ${s}`);
-  return bareOf(p.jid);
+  const r = parseRoomJid(s);
+  if (!r) throw new CommandFailure('invalid-argument', `not a room address: ${s}`);
+  return r;
 }
 
 export function createRoomsAccount(opts: {

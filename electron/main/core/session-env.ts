@@ -17,7 +17,6 @@ import { createStorage, lazyStorage } from '../store/storage';
 import { environmentKeyProtector, type KeyProtector } from '../store/key-protector';
 import { BASTION_VERSION } from './version';
 
-
 export function nodeSessionEnvironment(opts: {
   readonly stateDir: string;
   readonly env?: NodeJS.ProcessEnv;
