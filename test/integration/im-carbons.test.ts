@@ -7,7 +7,7 @@ import type { ParsedMessage } from '../../electron/main/xmpp/im/message-parse';
 import { registerMessages } from '../../electron/main/xmpp/im/messages';
 import { registerPresence } from '../../electron/main/xmpp/im/presence';
 import { NS_CARBONS, registerCarbons, type Carbon } from '../../electron/main/xmpp/xep/0280-carbons';
-import { waitFor } from '../support/clients';
+import { roundTrip, waitFor } from '../support/clients';
 import { closeFreshSessions, freshAccount, freshSession } from '../support/fresh-user';
 import type { Account, ServerKind } from '../support/testbed/info.js';
 
@@ -35,7 +35,7 @@ async function cast(kind: ServerKind) {
   const a1 = await device(aliceAccount, { carbons: true });
   const a2 = await device(aliceAccount, { carbons: true });
   const bob = await device(bobAccount, { carbons: false });
-  await Promise.all([a1, a2, bob].map((d) => d.client.request('get', undefined, xml('ping', { xmlns: 'urn:xmpp:ping' }))));
+  await Promise.all([a1, a2, bob].map((d) => roundTrip(d.client)));
   return { a1, a2, bob };
 }
 
@@ -84,7 +84,7 @@ describe.each<ServerKind>(['prosody', 'ejabberd'])('carbons on %s', (kind) => {
   it('a message to the bare JID goes to the higher-priority device; the other gets a received carbon', async () => {
     const { a1, a2, bob } = await cast(kind);
     a1.presence.setOwn({ priority: 5 });
-    await a1.client.request('get', undefined, xml('ping', { xmlns: 'urn:xmpp:ping' }));
+    await roundTrip(a1.client);
     bob.messages.send({ to: a1.client.account, body: 'to the account, one device preferred' });
     await waitFor(a1.inbox, (m) => m.body === 'to the account, one device preferred');
     const copy = await waitFor(a2.copies, (c) => c.message.body === 'to the account, one device preferred');

@@ -2,13 +2,12 @@
 // accounts (nobody else's traffic is in their archives, so "exactly these messages" is exact):
 // paging in small pages returns everything in order, a catch-up from a stored archive id returns
 // exactly what came after it, and what arrived while the user was offline is in the archive.
-import xml from '@xmpp/xml';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ParsedMessage } from '../../electron/main/xmpp/im/message-parse';
 import { registerMessages } from '../../electron/main/xmpp/im/messages';
 import { registerPresence } from '../../electron/main/xmpp/im/presence';
 import { registerMam, type ArchivedMessage, type MamModule } from '../../electron/main/xmpp/xep/0313-mam';
-import { waitFor } from '../support/clients';
+import { roundTrip, waitFor } from '../support/clients';
 import { closeFreshSessions, freshAccount, freshSession } from '../support/fresh-user';
 import type { Account, ServerKind } from '../support/testbed/info.js';
 
@@ -24,7 +23,7 @@ async function user(account: Account) {
   messages.onDidReceiveMessage((m) => inbox.push(m));
   mam.onDidRefuseResult((r) => refused.push(r));
   registerPresence(client).setOwn({});
-  await client.request('get', undefined, xml('ping', { xmlns: 'urn:xmpp:ping' }));
+  await roundTrip(client);
   return { client, messages, mam, inbox, refused };
 }
 

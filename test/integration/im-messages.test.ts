@@ -4,7 +4,7 @@
 import xml from '@xmpp/xml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chatUser, closeChatUsers } from '../support/chat-user';
-import { waitFor } from '../support/clients';
+import { roundTrip, waitFor } from '../support/clients';
 import { freshAccount } from '../support/fresh-user';
 import { getTestbed } from '../support/testbed/get-testbed.js';
 import type { ServerKind } from '../support/testbed/info.js';
@@ -47,7 +47,7 @@ describe.each<ServerKind>(['prosody', 'ejabberd'])('messages on %s', (kind) => {
     // message can be routed while go-sendxmpp's session is bound but not yet available, and
     // ejabberd may then store it after that session's initial presence already emptied the store
     // (1 in 120 runs under load; it would wait there for the next login).
-    await alice.client.request('get', undefined, xml('ping', { xmlns: 'urn:xmpp:ping' }));
+    await roundTrip(alice.client);
     const listener = await listen(peer(kind), carol);
     try {
       const m = await listener.waitFor((x) => x.body === 'to go-sendxmpp', 25_000);

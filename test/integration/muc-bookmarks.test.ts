@@ -14,7 +14,7 @@ import { registerCaps } from '../../electron/main/xmpp/xep/0115-caps';
 import { registerBookmarks, type BookmarksChanged, type BookmarksOptions } from '../../electron/main/xmpp/xep/0402-bookmarks';
 import { NS_BOOKMARKS } from '../../electron/main/xmpp/xep/0402-bookmarks-pep';
 import { NS_MUC_OWNER } from '../../electron/main/xmpp/xep/0045-muc-parse';
-import { waitFor } from '../support/clients';
+import { roundTrip, waitFor } from '../support/clients';
 import { closeFreshSessions, freshAccount, freshSession } from '../support/fresh-user';
 import { joinRaw, statusCodes } from '../support/muc-raw';
 import { getTestbed } from '../support/testbed/get-testbed.js';
@@ -50,7 +50,7 @@ type Device = Awaited<ReturnType<typeof device>>;
  */
 async function seesOnline(me: Device, other: Device): Promise<void> {
   await waitFor(me.presences, (e) => e.kind === 'available' && e.resource.jid === other.client.jid, 10_000);
-  for (let i = 0; i < 2; i += 1) await other.client.request('get', undefined, xml('ping', { xmlns: 'urn:xmpp:ping' }));
+  for (let i = 0; i < 2; i += 1) await roundTrip(other.client);
 }
 
 const added = (room: string) => (e: BookmarksChanged) => e.changes.some((c) => c.kind === 'added' && c.bookmark.room === room);

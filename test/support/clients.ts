@@ -1,8 +1,11 @@
-// Opens a Bastion client session for a test-bed account (password login on the real server).
+// Opens a Bastion client session for a test-bed account (password login on the real server);
+// waits for events and for the server's round trip.
 import { readFile } from 'node:fs/promises';
+import xml from '@xmpp/xml';
 import { createXmppClient, type XmppClient } from '../../electron/main/xmpp/client/client';
 import { establishSession } from '../../electron/main/xmpp/session/establish';
 import { DEFAULT_SESSION_POLICY } from '../../electron/main/xmpp/session/policy';
+import { NS_PING } from '../../electron/main/xmpp/xep/0199-ping';
 import { getTestbed } from './testbed/get-testbed.js';
 import type { Account, ServerKind } from './testbed/info.js';
 
@@ -33,4 +36,12 @@ export async function waitFor<T>(list: readonly T[], pred: (e: T) => boolean, ms
     if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms; saw ${JSON.stringify(list).slice(0, 500)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * A round trip to the account's server (XEP-0199 ping): once it is answered the server has
+ * processed every stanza this client sent before it (in-order processing, RFC 6120 §10.1).
+ */
+export async function roundTrip(client: XmppClient): Promise<void> {
+  await client.request('get', undefined, xml('ping', { xmlns: NS_PING }));
 }
