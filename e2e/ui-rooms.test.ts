@@ -62,6 +62,11 @@ function roomsThroughTheUi(kind: ServerKind): void {
     const occupantRow = (nick: string): Locator => page.locator(`[data-testid="occupant"][data-nick="${nick}"]`);
     const roomMessage = (nick: string, body: string): Locator => page.locator(`[data-testid="room-message"][data-nick="${nick}"]`).filter({ hasText: body });
     const systemLines = (): Promise<string[]> => page.getByTestId('system-line').allTextContents();
+    /** Opens the room's "More room actions" menu and chooses `item`. */
+    const fromRoomMenu = async (item: string): Promise<void> => {
+      await page.getByRole('button', { name: 'More room actions' }).click();
+      await page.getByRole('menuitem', { name: item }).click();
+    };
 
     it('[UCR-G1] creates a configured room from the Create room dialog; it opens with us as owner and moderator', async () => {
       await passwordLogin(page, me.jid, me.password);
@@ -191,8 +196,7 @@ function roomsThroughTheUi(kind: ServerKind): void {
     }, 60_000);
 
     it('the settings form is drawn from the room’s data form; renaming the room shows the new name', async () => {
-      await page.getByRole('button', { name: 'More room actions' }).click();
-      await page.getByRole('menuitem', { name: 'Room settings…' }).click();
+      await fromRoomMenu('Room settings…');
       const dialog = page.getByRole('dialog', { name: 'Settings of Ops room' });
       await expect.poll(() => dialog.isVisible()).toBe(true);
       const name = dialog.locator('input[data-var="muc#roomconfig_roomname"]');
@@ -209,8 +213,7 @@ function roomsThroughTheUi(kind: ServerKind): void {
       await expect.poll(() => page.getByRole('heading', { name: 'Room Renamed ops room' }).isVisible(), poll).toBe(true);
       await expect.poll(() => text(page.locator(`.room-item[data-room="${room}"]`)), poll).toContain('Renamed ops room');
       // And the form says so when opened again.
-      await page.getByRole('button', { name: 'More room actions' }).click();
-      await page.getByRole('menuitem', { name: 'Room settings…' }).click();
+      await fromRoomMenu('Room settings…');
       const again = page.getByRole('dialog', { name: 'Settings of Renamed ops room' });
       await expect.poll(() => again.locator('input[data-var="muc#roomconfig_roomname"]').inputValue(), poll).toBe('Renamed ops room');
       await again.getByRole('button', { name: 'Cancel' }).click();
@@ -255,8 +258,7 @@ function roomsThroughTheUi(kind: ServerKind): void {
     }, 60_000);
 
     it('moderated: the kicked occupant comes back as a visitor, asks for voice, and the moderator allows it from the room view', async () => {
-      await page.getByRole('button', { name: 'More room actions' }).click();
-      await page.getByRole('menuitem', { name: 'Room settings…' }).click();
+      await fromRoomMenu('Room settings…');
       const dialog = page.getByRole('dialog', { name: 'Settings of Renamed ops room' });
       const moderated = dialog.locator('input[type="checkbox"][data-var="muc#roomconfig_moderatedroom"]');
       await expect.poll(() => moderated.count(), poll).toBe(1);
@@ -304,8 +306,7 @@ function roomsThroughTheUi(kind: ServerKind): void {
     }, 60_000);
 
     it('our nickname changes from the room menu; the room line and the occupant list follow', async () => {
-      await page.getByRole('button', { name: 'More room actions' }).click();
-      await page.getByRole('menuitem', { name: 'Change your nickname…' }).click();
+      await fromRoomMenu('Change your nickname…');
       const dialog = page.getByRole('dialog', { name: 'Change your nickname' });
       await expect.poll(() => dialog.isVisible()).toBe(true);
       await dialog.getByLabel('Your nickname in the room').fill('ops-lead');
@@ -355,8 +356,7 @@ function roomsThroughTheUi(kind: ServerKind): void {
     it('the owner destroys the room after confirming; it leaves the list', async () => {
       await page.locator(`.room-item[data-room="${room}"]`).click();
       await expect.poll(() => page.getByTestId('room-view').getAttribute('data-room'), poll).toBe(room);
-      await page.getByRole('button', { name: 'More room actions' }).click();
-      await page.getByRole('menuitem', { name: 'Destroy room…' }).click();
+      await fromRoomMenu('Destroy room…');
       const dialog = page.getByRole('dialog', { name: 'Destroy Renamed ops room?' });
       await expect.poll(() => dialog.isVisible()).toBe(true);
       await expectAccessible(page, shot('rooms-destroy'));
