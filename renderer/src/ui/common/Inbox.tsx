@@ -56,21 +56,21 @@ export function InboxItem({ yes, no, disabled, children, ...li }: { readonly yes
 }
 
 /**
- * Answering one item at a time: `busy` names the item being answered, `error` the last failure
+ * Answering one item at a time: `busy` while an answer is on its way, `error` the last failure
  * (`failure` turns the core's message into the sentence shown).
  */
 export function useInboxAnswer(): {
-  readonly busy: string | undefined;
+  readonly busy: boolean;
   readonly error: string | undefined;
-  readonly answer: (key: string, call: () => Promise<IpcError | undefined>, failure: (message: string) => string) => Promise<void>;
+  readonly answer: (call: () => Promise<IpcError | undefined>, failure: (message: string) => string) => Promise<void>;
 } {
-  const [busy, setBusy] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
-  const answer = async (key: string, call: () => Promise<IpcError | undefined>, failure: (message: string) => string): Promise<void> => {
-    setBusy(key);
+  const answer = async (call: () => Promise<IpcError | undefined>, failure: (message: string) => string): Promise<void> => {
+    setBusy(true);
     setError(undefined);
     const e = await call();
-    setBusy(undefined);
+    setBusy(false);
     if (e) setError(failure(e.message));
   };
   return { busy, error, answer };

@@ -13,7 +13,7 @@ export function RequestsInbox(): React.JSX.Element | null {
   const { busy, error, answer } = useInboxAnswer();
   if (requests.length === 0) return null;
   const reply = (jid: string, approve: boolean) => () =>
-    void answer(jid, () => answerSubscription(getBastion(), jid, approve), (message) => t('requests.failed', { jid, message }));
+    void answer(() => answerSubscription(getBastion(), jid, approve), (message) => t('requests.failed', { jid, message }));
 
   return (
     <Inbox titleId="requests-title" title={t('requests.title')} count={requests.length} className="requests" testId="requests-inbox" intro={t('requests.intro')} error={error}>
@@ -22,7 +22,7 @@ export function RequestsInbox(): React.JSX.Element | null {
           key={r.from}
           className="request"
           data-jid={r.from}
-          disabled={busy !== undefined}
+          disabled={busy}
           yes={{ text: t('requests.approve'), label: t('requests.approveLabel', { jid: r.from }), onClick: reply(r.from, true) }}
           no={{ text: t('requests.deny'), label: t('requests.denyLabel', { jid: r.from }), onClick: reply(r.from, false) }}
         >

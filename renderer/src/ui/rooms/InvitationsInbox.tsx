@@ -17,7 +17,7 @@ export function InvitationsInbox(): React.JSX.Element | null {
   const { busy, error, answer } = useInboxAnswer();
   if (invitations.length === 0) return null;
   const reply = (id: string, room: string, accept: boolean) => () =>
-    void answer(id, () => answerInvitation(getBastion(), id, room, accept, defaultNick(account)), (message) => t('invitations.failed', { room, message }));
+    void answer(() => answerInvitation(getBastion(), id, room, accept, defaultNick(account)), (message) => t('invitations.failed', { room, message }));
 
   return (
     <Inbox titleId="invitations-title" title={t('invitations.title')} count={invitations.length} className="requests invitations" testId="invitations-inbox" error={error}>
@@ -26,7 +26,7 @@ export function InvitationsInbox(): React.JSX.Element | null {
           key={i.id}
           className="request"
           data-room={i.room}
-          disabled={busy !== undefined}
+          disabled={busy}
           yes={{ text: t('invitations.accept'), label: t('invitations.acceptLabel', { room: i.room }), onClick: reply(i.id, i.room, true) }}
           no={{ text: t('invitations.decline'), label: t('invitations.declineLabel', { room: i.room }), onClick: reply(i.id, i.room, false) }}
         >

@@ -223,7 +223,7 @@ function VoiceRequests({ room }: { readonly room: string }): React.JSX.Element |
   const requests = useVoiceRequests(room);
   const { error, answer } = useInboxAnswer();
   if (!requests || requests.length === 0) return null;
-  const reply = (id: string, allow: boolean) => () => void answer(id, () => answerVoiceRequest(getBastion(), room, id, allow), (message) => t('voice.failed', { message }));
+  const reply = (id: string, allow: boolean) => () => void answer(() => answerVoiceRequest(getBastion(), room, id, allow), (message) => t('voice.failed', { message }));
   return (
     <Inbox titleId={`voice-${room}`} title={t('voice.title')} count={requests.length} className="requests voice-requests" testId="voice-requests" error={error}>
       {requests.map((r) => {
